@@ -1,0 +1,3 @@
+from viosaudit.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""The one index of commands viosaudit runs and parses (a leaf: data, no logic beyond matching).
+
+Every capture in a snapshot names one of these ids. The collectors build their plan from this list,
+the parsers register against these ids, and the offline ksh script runs the same command lines.
+Command lines with ``{system}`` are run once per managed system; the value is quoted when filled in.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from enum import Enum
+
+from viosaudit.errors import ViosauditError
+
+
+class Role(str, Enum):
+    HMC = "hmc"
+    VIOS = "vios"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A canonical command: its id, who runs it, the exact line, and how to recognise variants of it."""
+
+    id: str
+    role: Role
+    line: str
+    pattern: str
+    needs_root: bool = False
+    per_system: bool = False
+
+    def render(self, system: str | None = None) -> str:
+        """The exact command line, with the managed system name quoted for the remote shell."""
+        if self.per_system:
+            if not system:
+                raise ValueError(f"command {self.id} needs a managed system name")
+            return self.line.replace("{system}", shlex.quote(system))
+        return self.line
+
+
+SYS_FIELDS = "name,type_model,serial_num,state"
+LPAR_FIELDS = "name,lpar_id,lpar_env,state,os_version"
+SCSI_FIELDS = "lpar_name,lpar_id,slot_num,adapter_type,remote_lpar_id,remote_lpar_name,remote_slot_num"
+FC_FIELDS = SCSI_FIELDS + ",wwpns"
+ETH_FIELDS = "lpar_name,lpar_id,slot_num,port_vlan_id,addl_vlan_ids,is_trunk,trunk_priority,vswitch,mac_addr"
+
+COMMANDS: tuple[Command, ...] = (
+    Command("lshmc_v", Role.HMC, "lshmc -V", r"lshmc\s+-V\b"),
+    Command("lssyscfg_sys", Role.HMC, f"lssyscfg -r sys -F {SYS_FIELDS}", r"lssyscfg\s+-r\s+sys\b"),
+    Command(
+        "lssyscfg_lpar",
+        Role.HMC,
+        f"lssyscfg -r lpar -m {{system}} -F {LPAR_FIELDS}",
+        r"lssyscfg\s+-r\s+lpar\b",
+        per_system=True,
+    ),
+    Command(
+        "lshwres_scsi",
+        Role.HMC,
+        f"lshwres -r virtualio --rsubtype scsi --level lpar -m {{system}} -F {SCSI_FIELDS}",
+        r"lshwres\s+.*--rsubtype\s+scsi\b",
+        per_system=True,
+    ),
+    Command(
+        "lshwres_fc",
+        Role.HMC,
+        f"lshwres -r virtualio --rsubtype fc --level lpar -m {{system}} -F {FC_FIELDS}",
+        r"lshwres\s+.*--rsubtype\s+fc\b",
+        per_system=True,
+    ),
+    Command(
+        "lshwres_eth",
+        Role.HMC,
+        f"lshwres -r virtualio --rsubtype eth --level lpar -m {{system}} -F {ETH_FIELDS}",
+        r"lshwres\s+.*--rsubtype\s+eth\b",
+        per_system=True,
+    ),
+    Command("ioslevel", Role.VIOS, "ioslevel", r"^ioslevel\b"),
+    Command("lsmap_all", Role.VIOS, "lsmap -all", r"^lsmap\s+-all(?!.*-(npiv|net)\b)"),
+    Command("lsmap_npiv", Role.VIOS, "lsmap -all -npiv", r"^lsmap\s+-all\s+.*-npiv\b|^lsmap\s+-npiv\s+-all\b"),
+    Command("lsmap_net", Role.VIOS, "lsmap -all -net", r"^lsmap\s+-all\s+.*-net\b|^lsmap\s+-net\s+-all\b"),
+    Command("emgr_l", Role.VIOS, "emgr -l", r"^(/usr/sbin/)?emgr\s+-l\b", needs_root=True),
+    Command("lslpp_lc", Role.VIOS, "lslpp -Lc", r"^(/usr/bin/)?lslpp\s+-L\w*c", needs_root=True),
+)
+
+BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
+
+_VIOSVRCMD = re.compile(r"""^viosvrcmd\b.*?\s-c\s+(?P<q>["'])(?P<inner>.*)(?P=q)\s*$""")
+
+
+def identify(command_line: str) -> Command:
+    """Map a command line as typed (or wrapped in viosvrcmd) to its canonical command.
+
+    >>> identify('viosvrcmd -m "Sys 1" -p vios1 -c "lsmap -all -npiv"').id
+    'lsmap_npiv'
+    """
+    line = command_line.strip()
+    wrapped = _VIOSVRCMD.match(line)
+    if wrapped:
+        line = wrapped.group("inner").strip()
+    for command in COMMANDS:
+        if re.search(command.pattern, line):
+            return command
+    known = ", ".join(c.line.replace("{system}", "SYS") for c in COMMANDS)
+    raise ViosauditError(f"unknown command {command_line!r}; viosaudit reads these: {known}")

@@ -1,0 +1,440 @@
+"""The typed vocabulary of viosaudit: records parsed from command output, and the assembled estate.
+
+Field-name glossary (one name per idea, everywhere):
+    managed_system  the HMC name of a Power server (``lssyscfg -r sys`` ``name``)
+    serial          its serial number (``serial_num``): the key that joins HMC and VIOS data
+    partition_id    the LPAR id on its managed system (``lpar_id``; lsmap prints it as 0x...)
+    partition_name  the LPAR name on the HMC (``lpar_name`` / ``name``)
+    level           a dotted numeric level (VIOS ``ioslevel`` or a fileset level), a ``Level``
+    span            the 1-based first and last line of the output a record was read from
+
+All records are frozen; collections are tuples; None means "not stated in the output".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import total_ordering
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# ---------------------------------------------------------------- values
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class Level:
+    """A dotted level compared numerically field by field: 2.2.5.10 > 2.2.5.9; 2.2.10.0 > 2.2.6.65.
+
+    Missing trailing fields count as zero (3.1 == 3.1.0.0).
+    """
+
+    parts: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        cleaned = text.strip()
+        if not re.fullmatch(r"\d+(\.\d+)*", cleaned):
+            raise ValueError(f"not a dotted numeric level: {text!r}")
+        return cls(tuple(int(p) for p in cleaned.split(".")))
+
+    def _key(self) -> tuple[int, ...]:
+        parts = list(self.parts)
+        while parts and parts[-1] == 0:
+            parts.pop()
+        return tuple(parts)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Level) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __lt__(self, other: Level) -> bool:
+        return self._key() < other._key()
+
+    def __str__(self) -> str:
+        return ".".join(str(p) for p in self.parts)
+
+    @property
+    def release(self) -> str:
+        """The release line, e.g. '2.2.5' for 2.2.5.10 or '3.1.4' for 3.1.4.10."""
+        return ".".join(str(p) for p in self.parts[:3])
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """First and last line (1-based, inclusive) of the output a record was read from."""
+
+    first: int
+    last: int
+
+
+# ---------------------------------------------------------------- records parsed from VIOS commands
+
+
+@dataclass(frozen=True, slots=True)
+class IosLevel:
+    """``ioslevel``: the VIOS level."""
+
+    level: Level
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualTargetDevice:
+    """One VTD in ``lsmap -all``; every field may be absent for an adapter with no devices mapped."""
+
+    vtd: str
+    status: str | None
+    lun: str | None
+    backing_device: str | None
+    physloc: str | None
+    mirrored: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class VscsiMapping:
+    """One virtual SCSI server adapter (vhost) in ``lsmap -all`` and the VTDs it serves.
+
+    ``client_partition_id`` is None when lsmap prints 0x00000000 (no client configured or active).
+    """
+
+    server_adapter: str
+    physloc: str
+    client_partition_id: int | None
+    devices: tuple[VirtualTargetDevice, ...]
+    span: Span
+
+
+class NpivStatus(str, Enum):
+    LOGGED_IN = "LOGGED_IN"
+    NOT_LOGGED_IN = "NOT_LOGGED_IN"
+
+
+@dataclass(frozen=True, slots=True)
+class NpivMapping:
+    """One virtual fibre channel server adapter (vfchost) in ``lsmap -all -npiv``."""
+
+    server_adapter: str
+    physloc: str
+    client_partition_id: int | None
+    client_name: str | None
+    client_os: str | None
+    status: NpivStatus
+    fc_port: str | None
+    fc_physloc: str | None
+    ports_logged_in: int
+    flags: str | None
+    vfc_client_name: str | None
+    vfc_client_drc: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SeaMapping:
+    """One virtual ethernet trunk adapter in ``lsmap -all -net`` and the SEA that bridges it."""
+
+    virtual_adapter: str
+    physloc: str
+    sea: str | None
+    backing_device: str | None
+    status: str | None
+    backing_physloc: str | None
+    span: Span
+
+
+class IfixState(str, Enum):
+    """``emgr -l`` STATE codes (IBM: S=stable, M=mounted, U=unmounted, Q=reboot required, B=broken,
+    I=installing, R=removing, T=testing, P=patched, N=not patched, SP=stable+patched,
+    SN=stable+not patched, QP, QN, RQ)."""
+
+    STABLE = "S"
+    MOUNTED = "M"
+    UNMOUNTED = "U"
+    REBOOT_REQUIRED = "Q"
+    BROKEN = "B"
+    INSTALLING = "I"
+    REMOVING = "R"
+    TESTING = "T"
+    PATCHED = "P"
+    NOT_PATCHED = "N"
+    STABLE_PATCHED = "SP"
+    STABLE_NOT_PATCHED = "SN"
+    REBOOT_PATCHED = "QP"
+    REBOOT_NOT_PATCHED = "QN"
+    REMOVING_REBOOT = "RQ"
+
+    @property
+    def effective(self) -> bool:
+        """Whether the fix is in force now (a fix awaiting reboot or broken does not protect)."""
+        return self in {IfixState.STABLE, IfixState.MOUNTED, IfixState.STABLE_PATCHED, IfixState.PATCHED}
+
+
+@dataclass(frozen=True, slots=True)
+class Ifix:
+    """One interim fix in ``emgr -l``."""
+
+    number: int
+    state: IfixState
+    label: str
+    installed: str | None
+    abstract: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Fileset:
+    """One fileset in ``lslpp -Lc`` (state letters: C committed, A applied, B broken, E efix locked...)."""
+
+    package: str
+    fileset: str
+    level: Level
+    state: str
+    type: str
+    description: str
+    span: Span
+
+
+# ---------------------------------------------------------------- records parsed from HMC commands
+
+
+@dataclass(frozen=True, slots=True)
+class HmcVersion:
+    """``lshmc -V``: the HMC release, service pack and build."""
+
+    version: str
+    release: str | None
+    service_pack: str | None
+    build_level: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedSystemRecord:
+    """``lssyscfg -r sys -F name,type_model,serial_num,state``."""
+
+    name: str
+    type_model: str
+    serial: str
+    state: str
+    span: Span
+
+
+class PartitionEnv(str, Enum):
+    VIOS = "vioserver"
+    AIX_LINUX = "aixlinux"
+    IBM_I = "os400"
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionRecord:
+    """``lssyscfg -r lpar -m SYS -F name,lpar_id,lpar_env,state,os_version``."""
+
+    partition_name: str
+    partition_id: int
+    env: PartitionEnv
+    state: str
+    os_version: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualAdapterRecord:
+    """``lshwres -r virtualio --rsubtype scsi|fc --level lpar``: one virtual adapter of a partition.
+
+    ``remote_partition_id`` / ``remote_slot`` are None when the HMC prints ``any`` or nothing.
+    ``wwpns`` is filled for client fc adapters only.
+    """
+
+    kind: str  # "scsi" or "fc"
+    partition_name: str
+    partition_id: int
+    slot: int
+    adapter_type: str  # "client" or "server"
+    remote_partition_id: int | None
+    remote_partition_name: str | None
+    remote_slot: int | None
+    wwpns: tuple[str, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualEthernetRecord:
+    """``lshwres -r virtualio --rsubtype eth --level lpar``: one virtual ethernet adapter."""
+
+    partition_name: str
+    partition_id: int
+    slot: int
+    port_vlan_id: int
+    addl_vlan_ids: tuple[int, ...]
+    is_trunk: bool
+    trunk_priority: int | None
+    vswitch: str | None
+    mac_addr: str | None
+    span: Span
+
+
+Record = (
+    IosLevel
+    | VscsiMapping
+    | NpivMapping
+    | SeaMapping
+    | Ifix
+    | Fileset
+    | HmcVersion
+    | ManagedSystemRecord
+    | PartitionRecord
+    | VirtualAdapterRecord
+    | VirtualEthernetRecord
+)
+
+
+# ---------------------------------------------------------------- the assembled estate
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where a fact came from: the snapshot file and the lines in it (the evidence a finding cites)."""
+
+    capture: str
+    first_line: int
+    last_line: int
+    host: str = ""
+    command: str = ""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PartitionKey:
+    """A partition's identity across HMCs and VIOS: managed system serial + partition id."""
+
+    serial: str
+    partition_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedSystem:
+    name: str
+    serial: str
+    type_model: str
+    state: str
+    hmcs: tuple[str, ...]
+    source: SourceRef
+
+
+class Collected(str, Enum):
+    """Whether a piece of data could be read: the rules answer "unknown" for anything not OK."""
+
+    OK = "ok"
+    NOT_COLLECTED = "not collected"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class Observed(Generic[T]):
+    """A value read from one capture, or the reason it is missing (never a silent default)."""
+
+    status: Collected
+    value: T | None = None
+    source: SourceRef | None = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Collected.OK
+
+
+@dataclass(frozen=True, slots=True)
+class Vios:
+    key: PartitionKey
+    name: str
+    managed_system: str
+    state: str
+    os_version: str | None
+    level: Observed[Level]
+    ifixes: Observed[tuple[Ifix, ...]]
+    filesets: Observed[tuple[Fileset, ...]]
+    vscsi: Observed[tuple[VscsiMapping, ...]]
+    npiv: Observed[tuple[NpivMapping, ...]]
+    network: Observed[tuple[SeaMapping, ...]]
+    source: SourceRef
+
+    def fileset_level(self, name: str) -> Level | None:
+        if not self.filesets.ok or self.filesets.value is None:
+            return None
+        for fs in self.filesets.value:
+            if fs.fileset == name:
+                return fs.level
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientLpar:
+    key: PartitionKey
+    name: str
+    managed_system: str
+    env: PartitionEnv
+    state: str
+    os_version: str | None
+    source: SourceRef
+
+
+class PathKind(str, Enum):
+    VSCSI = "vscsi"
+    NPIV = "npiv"
+    NETWORK = "network"
+
+
+@dataclass(frozen=True, slots=True)
+class IoPath:
+    """One way a client reaches the outside through a VIOS: a vhost with its disks, a vfchost, a SEA.
+
+    ``devices`` lists backing devices (vSCSI), the physical FC port (NPIV) or the SEA (network).
+    """
+
+    kind: PathKind
+    client: PartitionKey
+    vios: PartitionKey
+    server_adapter: str
+    devices: tuple[str, ...]
+    detail: str
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Estate:
+    """Everything known about the estate at one snapshot, with what could not be known (gaps)."""
+
+    snapshot_id: str
+    captured_at: str
+    systems: tuple[ManagedSystem, ...]
+    vioses: tuple[Vios, ...]
+    clients: tuple[ClientLpar, ...]
+    paths: tuple[IoPath, ...]
+    gaps: tuple[EstateGap, ...] = field(default=())
+
+    def vios_of(self, serial: str) -> tuple[Vios, ...]:
+        return tuple(v for v in self.vioses if v.key.serial == serial)
+
+    def clients_of(self, serial: str) -> tuple[ClientLpar, ...]:
+        return tuple(c for c in self.clients if c.key.serial == serial)
+
+    def paths_of(self, client: PartitionKey) -> tuple[IoPath, ...]:
+        return tuple(p for p in self.paths if p.client == client)
+
+
+@dataclass(frozen=True, slots=True)
+class EstateGap:
+    """A gap in what we know, tied to the entity it affects, shown as "not collected"/"unknown"."""
+
+    host: str
+    command_id: str
+    reason: str
+    managed_system: str | None
+    partition: str | None
+    file: str | None = None
+    line_no: int | None = None

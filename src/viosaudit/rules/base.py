@@ -1,0 +1,78 @@
+"""What every rule produces: a Finding with a verdict, its subject, the why, the business impact
+and the evidence lines it rests on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from viosaudit.model import SourceRef
+
+
+class Verdict(str, Enum):
+    """FAIL: the risk is present. UNKNOWN: we could not tell (never treated as a pass). PASS: checked."""
+
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+    PASS = "pass"
+
+
+class Severity(str, Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return ["critical", "high", "medium", "low", "info"].index(self.value)
+
+
+class SubjectKind(str, Enum):
+    SYSTEM = "system"
+    VIOS = "vios"
+    LPAR = "lpar"
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a finding is about; ``managed_system`` is always set so findings group by server."""
+
+    kind: SubjectKind
+    name: str
+    managed_system: str
+    serial: str
+    partition_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.kind is SubjectKind.SYSTEM:
+            return self.managed_system
+        return f"{self.managed_system} / {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule's answer for one subject.
+
+    ``key`` is stable across snapshots (rule id + subject identity + e.g. APAR id) so history and
+    accepted risks can refer to it. ``affected_partitions`` lists the client LPAR names whose service
+    the finding touches (an outage list when ``outage`` is true).
+    """
+
+    key: str
+    rule_id: str
+    title: str
+    verdict: Verdict
+    severity: Severity
+    subject: Subject
+    technical: str
+    business: str
+    remediation: str
+    evidence: tuple[SourceRef, ...] = ()
+    affected_partitions: tuple[str, ...] = ()
+    outage: bool = False
+    references: tuple[str, ...] = ()
+    apar: str | None = None
+    facts: tuple[tuple[str, str], ...] = field(default=())
