@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from viosaudit.errors import ConfigError
 
 
-class Criticality(str, Enum):
+class Criticality(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"

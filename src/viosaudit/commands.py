@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from viosaudit.errors import ViosauditError
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     HMC = "hmc"
     VIOS = "vios"
 
@@ -78,15 +78,16 @@ COMMANDS: tuple[Command, ...] = (
         per_system=True,
     ),
     Command("ioslevel", Role.VIOS, "ioslevel", r"^ioslevel\b"),
-    Command("lsmap_all", Role.VIOS, "lsmap -all", r"^lsmap\s+-all(?!.*-(npiv|net)\b)"),
-    Command("lsmap_npiv", Role.VIOS, "lsmap -all -npiv", r"^lsmap\s+-all\s+.*-npiv\b|^lsmap\s+-npiv\s+-all\b"),
-    Command("lsmap_net", Role.VIOS, "lsmap -all -net", r"^lsmap\s+-all\s+.*-net\b|^lsmap\s+-net\s+-all\b"),
+    Command("lsmap_all", Role.VIOS, "lsmap -all", r"^lsmap\b(?!.*\s-(npiv|net)\b)"),
+    Command("lsmap_npiv", Role.VIOS, "lsmap -all -npiv", r"^lsmap\b.*\s-npiv\b"),
+    Command("lsmap_net", Role.VIOS, "lsmap -all -net", r"^lsmap\b.*\s-net\b"),
     Command("emgr_l", Role.VIOS, "emgr -l", r"^(/usr/sbin/)?emgr\s+-l\b", needs_root=True),
     Command("lslpp_lc", Role.VIOS, "lslpp -Lc", r"^(/usr/bin/)?lslpp\s+-L\w*c", needs_root=True),
 )
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}
 
+_IOSCLI = re.compile(r"^(\S*/)?ioscli\s+")
 _VIOSVRCMD = re.compile(r"""^viosvrcmd\b.*?\s-c\s+(?P<q>["'])(?P<inner>.*)(?P=q)\s*$""")
 
 
@@ -100,6 +101,7 @@ def identify(command_line: str) -> Command:
     wrapped = _VIOSVRCMD.match(line)
     if wrapped:
         line = wrapped.group("inner").strip()
+    line = _IOSCLI.sub("", line)
     for command in COMMANDS:
         if re.search(command.pattern, line):
             return command

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import total_ordering
 from typing import Generic, TypeVar
 
@@ -111,7 +111,7 @@ class VscsiMapping:
     span: Span
 
 
-class NpivStatus(str, Enum):
+class NpivStatus(StrEnum):
     LOGGED_IN = "LOGGED_IN"
     NOT_LOGGED_IN = "NOT_LOGGED_IN"
 
@@ -148,7 +148,7 @@ class SeaMapping:
     span: Span
 
 
-class IfixState(str, Enum):
+class IfixState(StrEnum):
     """``emgr -l`` STATE codes (IBM: S=stable, M=mounted, U=unmounted, Q=reboot required, B=broken,
     I=installing, R=removing, T=testing, P=patched, N=not patched, SP=stable+patched,
     SN=stable+not patched, QP, QN, RQ)."""
@@ -205,13 +205,20 @@ class Fileset:
 
 @dataclass(frozen=True, slots=True)
 class HmcVersion:
-    """``lshmc -V``: the HMC release, service pack and build."""
+    """``lshmc -V``: the HMC release, service pack and build.
+
+    ``fixes`` are the PTF / interim fix lines the HMC lists after the build level, as printed
+    (``MH01454: Required fix for HMC V8R8.2.0 (11-05-2014)``, ``MF71030 - HMC V10R3 M1050``);
+    ``base_version`` is the ``base_version=`` value (``V10R3``, ``V7R7.9.0``).
+    """
 
     version: str
     release: str | None
     service_pack: str | None
     build_level: str | None
     span: Span
+    base_version: str | None = None
+    fixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +232,7 @@ class ManagedSystemRecord:
     span: Span
 
 
-class PartitionEnv(str, Enum):
+class PartitionEnv(StrEnum):
     VIOS = "vioserver"
     AIX_LINUX = "aixlinux"
     IBM_I = "os400"
@@ -326,7 +333,7 @@ class ManagedSystem:
     source: SourceRef
 
 
-class Collected(str, Enum):
+class Collected(StrEnum):
     """Whether a piece of data could be read: the rules answer "unknown" for anything not OK."""
 
     OK = "ok"
@@ -383,7 +390,7 @@ class ClientLpar:
     source: SourceRef
 
 
-class PathKind(str, Enum):
+class PathKind(StrEnum):
     VSCSI = "vscsi"
     NPIV = "npiv"
     NETWORK = "network"
@@ -406,6 +413,22 @@ class IoPath:
 
 
 @dataclass(frozen=True, slots=True)
+class AdapterLink:
+    """A client virtual SCSI / FC adapter and the VIOS it points at, as the HMC profile shows it.
+
+    This is configuration, not proof of disks: the VIOS lsmap says what is really served. Rules use it
+    to know which clients depend on a VIOS whose own data could not be collected.
+    """
+
+    kind: PathKind
+    client: PartitionKey
+    vios: PartitionKey
+    client_slot: int
+    vios_slot: int | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
 class Estate:
     """Everything known about the estate at one snapshot, with what could not be known (gaps)."""
 
@@ -415,6 +438,7 @@ class Estate:
     vioses: tuple[Vios, ...]
     clients: tuple[ClientLpar, ...]
     paths: tuple[IoPath, ...]
+    links: tuple[AdapterLink, ...] = field(default=())
     gaps: tuple[EstateGap, ...] = field(default=())
 
     def vios_of(self, serial: str) -> tuple[Vios, ...]:
@@ -425,6 +449,15 @@ class Estate:
 
     def paths_of(self, client: PartitionKey) -> tuple[IoPath, ...]:
         return tuple(p for p in self.paths if p.client == client)
+
+    def system(self, serial: str) -> ManagedSystem | None:
+        return next((s for s in self.systems if s.serial == serial), None)
+
+    def partition_name(self, key: PartitionKey) -> str:
+        for p in (*self.vioses, *self.clients):
+            if p.key == key:
+                return p.name
+        return f"partition {key.partition_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,3 +471,4 @@ class EstateGap:
     partition: str | None
     file: str | None = None
     line_no: int | None = None
+    expected: bool = False

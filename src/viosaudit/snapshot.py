@@ -58,7 +58,11 @@ class Capture:
 
 @dataclass(frozen=True, slots=True)
 class Gap:
-    """Something that should have been collected or read and was not, with the reason."""
+    """Something that should have been collected or read and was not, with the reason.
+
+    ``expected`` marks a gap the collection mode implies (HMC mode cannot run root-only commands) rather
+    than a failure: the data is still missing (rules answer "unknown"), but the run is not "partial".
+    """
 
     host: str
     command_id: str
@@ -68,6 +72,7 @@ class Gap:
     partition: str | None = None
     file: str | None = None
     line_no: int | None = None
+    expected: bool = False
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -263,6 +268,7 @@ def _gap_from_json(data: dict[str, Any], where: str) -> Gap:
             partition=data.get("partition"),
             file=data.get("file"),
             line_no=data.get("line_no"),
+            expected=bool(data.get("expected", False)),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise SnapshotError(f"{where}: invalid gap entry ({exc!r}): {data}") from exc

@@ -3,13 +3,21 @@ and the evidence lines it rests on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from viosaudit.business import BusinessService
 from viosaudit.model import SourceRef
 
+if TYPE_CHECKING:
+    from viosaudit.rules.catalogue import Catalogue
+    from viosaudit.rules.topology import Topology
 
-class Verdict(str, Enum):
+
+class Verdict(StrEnum):
     """FAIL: the risk is present. UNKNOWN: we could not tell (never treated as a pass). PASS: checked."""
 
     FAIL = "fail"
@@ -17,7 +25,7 @@ class Verdict(str, Enum):
     PASS = "pass"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
@@ -29,7 +37,7 @@ class Severity(str, Enum):
         return ["critical", "high", "medium", "low", "info"].index(self.value)
 
 
-class SubjectKind(str, Enum):
+class SubjectKind(StrEnum):
     SYSTEM = "system"
     VIOS = "vios"
     LPAR = "lpar"
@@ -76,3 +84,33 @@ class Finding:
     references: tuple[str, ...] = ()
     apar: str | None = None
     facts: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """A rule's declared metadata, read from ``<rule_id>.toml`` beside its module."""
+
+    id: str
+    title: str
+    severity: Severity
+    rationale: str
+    business_impact: str
+    remediation: str
+    reads: tuple[str, ...]
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleContext:
+    """Everything a rule may consult besides the estate; passed in, never imported (STYLE 9)."""
+
+    today: date
+    services: Mapping[str, BusinessService] = field(default_factory=dict)
+    catalogue: Catalogue | None = None
+    topology: Topology | None = None
+
+    @property
+    def topo(self) -> Topology:
+        if self.topology is None:
+            raise RuntimeError("run rules through viosaudit.rules.evaluate(), which builds the topology")
+        return self.topology

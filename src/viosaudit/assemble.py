@@ -1,0 +1,390 @@
+"""Snapshot -> Estate: parse every capture, join HMC and VIOS data by managed-system serial and
+partition id, and turn whatever could not be collected or read into gaps ("unknown", never "fine").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from viosaudit.errors import ParseError, SnapshotError
+from viosaudit.model import (
+    AdapterLink,
+    ClientLpar,
+    Collected,
+    EstateGap,
+    Fileset,
+    Ifix,
+    IoPath,
+    IosLevel,
+    Level,
+    ManagedSystem,
+    ManagedSystemRecord,
+    NpivMapping,
+    Observed,
+    PartitionEnv,
+    PartitionKey,
+    PartitionRecord,
+    PathKind,
+    Record,
+    SeaMapping,
+    SourceRef,
+    Vios,
+    VirtualAdapterRecord,
+    VscsiMapping,
+)
+from viosaudit.model import Estate as Estate
+from viosaudit.parse import parse_output
+from viosaudit.snapshot import Capture, Snapshot
+
+R = TypeVar("R")
+
+VIOS_COMMANDS = ("ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc")
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """One capture and what became of it: its records, or why there are none."""
+
+    capture: Capture
+    records: tuple[Record, ...]
+    error: str | None = None
+    line_no: int | None = None
+
+    def ref(self, first: int = 1, last: int | None = None) -> SourceRef:
+        return SourceRef(
+            capture=self.capture.file,
+            first_line=first,
+            last_line=last if last is not None else first,
+            host=self.capture.host,
+            command=self.capture.command,
+        )
+
+
+def parse_snapshot(snapshot: Snapshot) -> tuple[Parsed, ...]:
+    """Parse every capture; a failed command, a checksum mismatch or a ParseError is kept as an error."""
+    return tuple(_parse_capture(snapshot, capture) for capture in snapshot.manifest.captures)
+
+
+def _parse_capture(snapshot: Snapshot, capture: Capture) -> Parsed:
+    problem = snapshot.verify(capture)
+    if problem:
+        return Parsed(capture, (), error=problem)
+    if capture.exit_status != 0:
+        return Parsed(capture, (), error=f"command exited with status {capture.exit_status}")
+    try:
+        raw = snapshot.read_bytes(capture)
+    except SnapshotError as exc:
+        return Parsed(capture, (), error=str(exc))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_no = raw[: exc.start].count(b"\n") + 1
+        return Parsed(capture, (), error=f"output is not valid UTF-8 at byte {exc.start}", line_no=line_no)
+    try:
+        records = parse_output(capture.command_id, text, host=capture.host)
+    except ParseError as exc:
+        located = exc.located(command=capture.command, host=capture.host)
+        return Parsed(capture, (), error=str(located), line_no=exc.line_no)
+    return Parsed(capture, records)
+
+
+def build_estate(snapshot: Snapshot) -> Estate:
+    """The estate as the snapshot shows it; every capture that could not be used becomes an EstateGap."""
+    return assemble(snapshot, parse_snapshot(snapshot))
+
+
+def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
+    """Join parsed captures into the estate (split from build_estate so benchmarks can time it)."""
+    gaps: list[EstateGap] = [
+        EstateGap(
+            host=g.host,
+            command_id=g.command_id,
+            reason=g.reason,
+            managed_system=g.managed_system,
+            partition=g.partition,
+            file=g.file,
+            line_no=g.line_no,
+            expected=g.expected,
+        )
+        for g in snapshot.manifest.gaps
+    ]
+    for p in parsed:
+        if p.error:
+            gaps.append(
+                EstateGap(
+                    host=p.capture.host,
+                    command_id=p.capture.command_id,
+                    reason=p.error,
+                    managed_system=p.capture.managed_system,
+                    partition=p.capture.partition,
+                    file=p.capture.file,
+                    line_no=p.line_no,
+                )
+            )
+
+    systems = _systems(parsed)
+    serial_of = {s.name: s.serial for s in systems}
+    partitions = _partitions(parsed, serial_of)
+    vios_captures = _vios_captures(parsed)
+    manifest_gaps = {(g.managed_system, g.partition, g.command_id): g.reason for g in snapshot.manifest.gaps}
+
+    vioses: list[Vios] = []
+    clients: list[ClientLpar] = []
+    for (serial, _pid), (record, ref, system_name) in sorted(partitions.items()):
+        key = PartitionKey(serial, record.partition_id)
+        if record.env is PartitionEnv.VIOS:
+            captures = vios_captures.get((system_name, record.partition_name), {})
+            gap_reasons = {
+                command_id: reason
+                for (system, partition, command_id), reason in manifest_gaps.items()
+                if (system, partition) == (system_name, record.partition_name)
+            }
+            vioses.append(_vios(key, record, ref, system_name, captures, gap_reasons))
+        else:
+            clients.append(
+                ClientLpar(
+                    key=key,
+                    name=record.partition_name,
+                    managed_system=system_name,
+                    env=record.env,
+                    state=record.state,
+                    os_version=record.os_version,
+                    source=ref,
+                )
+            )
+
+    gaps.extend(_missing(parsed, systems, vioses, snapshot))
+    known = {(v.managed_system, v.name) for v in vioses}
+    for (system_name, partition), captures in sorted(vios_captures.items()):
+        if (system_name, partition) not in known:
+            first = next(iter(captures.values())).capture
+            gaps.append(
+                EstateGap(
+                    host=first.host,
+                    command_id="lssyscfg_lpar",
+                    reason=f"VIOS {partition} on {system_name} was captured but no HMC partition list "
+                    "names it; its data cannot be joined to a managed system",
+                    managed_system=system_name,
+                    partition=partition,
+                )
+            )
+
+    return Estate(
+        snapshot_id=snapshot.manifest.snapshot_id,
+        captured_at=snapshot.manifest.created,
+        systems=tuple(systems),
+        vioses=tuple(vioses),
+        clients=tuple(clients),
+        paths=tuple(_paths(vioses)),
+        links=tuple(_links(parsed, systems)),
+        gaps=tuple(gaps),
+    )
+
+
+def _vios(
+    key: PartitionKey,
+    record: PartitionRecord,
+    ref: SourceRef,
+    system_name: str,
+    captures: dict[str, Parsed],
+    gap_reasons: dict[str, str],
+) -> Vios:
+    def observe(command_id: str, kind: type[R]) -> Observed[tuple[R, ...]]:
+        return _observe(captures.get(command_id), kind, gap_reasons.get(command_id))
+
+    levels = observe("ioslevel", IosLevel)
+    level: Observed[Level] = (
+        Observed(levels.status, levels.value[0].level, levels.source)
+        if levels.ok and levels.value
+        else Observed(levels.status, None, levels.source, levels.reason)
+    )
+    return Vios(
+        key=key,
+        name=record.partition_name,
+        managed_system=system_name,
+        state=record.state,
+        os_version=record.os_version,
+        level=level,
+        ifixes=observe("emgr_l", Ifix),
+        filesets=observe("lslpp_lc", Fileset),
+        vscsi=observe("lsmap_all", VscsiMapping),
+        npiv=observe("lsmap_npiv", NpivMapping),
+        network=observe("lsmap_net", SeaMapping),
+        source=ref,
+    )
+
+
+SYSTEM_COMMANDS = ("lssyscfg_lpar", "lshwres_scsi", "lshwres_fc", "lshwres_eth")
+
+
+def _missing(
+    parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios], snapshot: Snapshot
+) -> list[EstateGap]:
+    """A capture that should be there and is not is a "not collected" gap, never a silent pass."""
+    have = {(p.capture.managed_system, p.capture.partition, p.capture.command_id) for p in parsed}
+    have |= {(s, None, c) for (s, _p, c) in have}
+    noted = {(g.managed_system, g.partition, g.command_id) for g in snapshot.manifest.gaps}
+    noted |= {(g.managed_system, None, g.command_id) for g in snapshot.manifest.gaps}
+    out: list[EstateGap] = []
+    wanted = [(s.name, None, c, ", ".join(s.hmcs)) for s in systems for c in SYSTEM_COMMANDS]
+    wanted += [(v.managed_system, v.name, c, v.name) for v in vioses for c in VIOS_COMMANDS]
+    for system_name, partition, command_id, host in wanted:
+        key = (system_name, partition, command_id)
+        if key in have or key in noted:
+            continue
+        out.append(
+            EstateGap(
+                host=host,
+                command_id=command_id,
+                reason="not collected: the snapshot holds no capture of this command",
+                managed_system=system_name,
+                partition=partition,
+            )
+        )
+    return out
+
+
+def _systems(parsed: tuple[Parsed, ...]) -> list[ManagedSystem]:
+    """Managed systems keyed by serial: several HMCs listing one system make one system."""
+    by_serial: dict[str, tuple[ManagedSystemRecord, SourceRef]] = {}
+    hmcs: dict[str, set[str]] = defaultdict(set)
+    for p in sorted(_ok(parsed, "lssyscfg_sys"), key=lambda p: p.capture.host):
+        for rec in p.records:
+            assert isinstance(rec, ManagedSystemRecord)
+            hmcs[rec.serial].add(p.capture.host)
+            by_serial.setdefault(rec.serial, (rec, p.ref(rec.span.first, rec.span.last)))
+    return [
+        ManagedSystem(
+            name=rec.name,
+            serial=serial,
+            type_model=rec.type_model,
+            state=rec.state,
+            hmcs=tuple(sorted(hmcs[serial])),
+            source=ref,
+        )
+        for serial, (rec, ref) in sorted(by_serial.items(), key=lambda item: item[1][0].name)
+    ]
+
+
+def _partitions(
+    parsed: tuple[Parsed, ...], serial_of: dict[str, str]
+) -> dict[tuple[str, int], tuple[PartitionRecord, SourceRef, str]]:
+    """Partitions keyed by (serial, partition id); the first HMC (by name) that lists a system wins."""
+    out: dict[tuple[str, int], tuple[PartitionRecord, SourceRef, str]] = {}
+    for p in sorted(_ok(parsed, "lssyscfg_lpar"), key=lambda p: p.capture.host):
+        system_name = p.capture.managed_system or ""
+        serial = serial_of.get(system_name)
+        if serial is None:
+            continue
+        for rec in p.records:
+            assert isinstance(rec, PartitionRecord)
+            entry = (rec, p.ref(rec.span.first, rec.span.last), system_name)
+            out.setdefault((serial, rec.partition_id), entry)
+    return out
+
+
+def _vios_captures(parsed: tuple[Parsed, ...]) -> dict[tuple[str, str], dict[str, Parsed]]:
+    out: dict[tuple[str, str], dict[str, Parsed]] = defaultdict(dict)
+    for p in parsed:
+        c = p.capture
+        if c.command_id in VIOS_COMMANDS and c.managed_system and c.partition:
+            out[(c.managed_system, c.partition)][c.command_id] = p
+    return out
+
+
+def _ok(parsed: tuple[Parsed, ...], command_id: str) -> Iterable[Parsed]:
+    return (p for p in parsed if p.capture.command_id == command_id and p.error is None)
+
+
+def _observe(parsed: Parsed | None, kind: type[R], gap_reason: str | None) -> Observed[tuple[R, ...]]:
+    if parsed is None:
+        reason = gap_reason or "no capture of this command in the snapshot"
+        return Observed(Collected.NOT_COLLECTED, reason=reason)
+    whole = parsed.ref(1, max(1, _line_count(parsed)))
+    if parsed.error:
+        return Observed(Collected.UNREADABLE, source=whole, reason=parsed.error)
+    records = tuple(r for r in parsed.records if isinstance(r, kind))
+    return Observed(Collected.OK, records, whole)
+
+
+def _line_count(parsed: Parsed) -> int:
+    spans = [r.span.last for r in parsed.records if hasattr(r, "span")]
+    return max(spans, default=1)
+
+
+def _paths(vioses: list[Vios]) -> list[IoPath]:
+    """Storage paths from what each VIOS says it serves (lsmap), the ground truth for redundancy."""
+    paths: list[IoPath] = []
+    for vios in vioses:
+        src = vios.vscsi.source
+        for m in vios.vscsi.value or ():
+            if m.client_partition_id is None:
+                continue
+            devices = tuple(d.backing_device for d in m.devices if d.backing_device)
+            if not devices:
+                continue
+            paths.append(
+                IoPath(
+                    kind=PathKind.VSCSI,
+                    client=PartitionKey(vios.key.serial, m.client_partition_id),
+                    vios=vios.key,
+                    server_adapter=m.server_adapter,
+                    devices=devices,
+                    detail=f"{m.server_adapter} ({m.physloc}): {', '.join(devices)}",
+                    source=_span_ref(src, m.span.first, m.span.last),
+                )
+            )
+        src = vios.npiv.source
+        for n in vios.npiv.value or ():
+            if n.client_partition_id is None:
+                continue
+            paths.append(
+                IoPath(
+                    kind=PathKind.NPIV,
+                    client=PartitionKey(vios.key.serial, n.client_partition_id),
+                    vios=vios.key,
+                    server_adapter=n.server_adapter,
+                    devices=(n.fc_port,) if n.fc_port else (),
+                    detail=f"{n.server_adapter} -> {n.fc_port or 'no FC port'} ({n.status.value})",
+                    source=_span_ref(src, n.span.first, n.span.last),
+                )
+            )
+    return paths
+
+
+def _span_ref(src: SourceRef | None, first: int, last: int) -> SourceRef:
+    assert src is not None
+    return SourceRef(src.capture, first, last, src.host, src.command)
+
+
+def _links(parsed: tuple[Parsed, ...], systems: list[ManagedSystem]) -> list[AdapterLink]:
+    """Client adapters and the VIOS they point at, from the first HMC (by name) that lists each system."""
+    owner = {s.name: (s.serial, s.hmcs[0]) for s in systems if s.hmcs}
+    kinds = {"lshwres_scsi": PathKind.VSCSI, "lshwres_fc": PathKind.NPIV}
+    links: list[AdapterLink] = []
+    for p in parsed:
+        c = p.capture
+        if c.command_id not in kinds or p.error or c.managed_system not in owner:
+            continue
+        serial, hmc = owner[c.managed_system]
+        if c.host != hmc:
+            continue
+        for rec in p.records:
+            if not isinstance(rec, VirtualAdapterRecord) or rec.adapter_type != "client":
+                continue
+            if rec.remote_partition_id is None:
+                continue
+            links.append(
+                AdapterLink(
+                    kind=kinds[c.command_id],
+                    client=PartitionKey(serial, rec.partition_id),
+                    vios=PartitionKey(serial, rec.remote_partition_id),
+                    client_slot=rec.slot,
+                    vios_slot=rec.remote_slot,
+                    source=p.ref(rec.span.first, rec.span.last),
+                )
+            )
+    return links

@@ -1,0 +1,52 @@
+"""Plain-language phrases shared by the rules: who is interrupted, which services, what to do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from viosaudit.business import BusinessService, Criticality, service_of
+from viosaudit.model import ClientLpar
+from viosaudit.rules.topology import RebootImpact
+
+
+def names(clients: Iterable[ClientLpar]) -> tuple[str, ...]:
+    return tuple(sorted(c.name for c in clients))
+
+
+def services_phrase(partitions: Iterable[str], services: Mapping[str, BusinessService]) -> str:
+    """'Payments (critical), Web shop (high)' for the services carried by these partitions."""
+    seen: dict[str, Criticality] = {}
+    for name in partitions:
+        svc = service_of(services, name)
+        if svc.service not in seen or svc.criticality.weight > seen[svc.service].weight:
+            seen[svc.service] = svc.criticality
+    ordered = sorted(seen.items(), key=lambda item: (-item[1].weight, item[0]))
+    return ", ".join(f"{name} ({crit.value})" for name, crit in ordered) or "no recorded services"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def maintenance_phrase(impact: RebootImpact, services: Mapping[str, BusinessService]) -> str:
+    """What patching (rebooting) this VIOS costs the business."""
+    if impact.outage:
+        who = names(impact.outage)
+        text = (
+            f"Patching {impact.vios.name} needs an outage of {plural(len(who), 'partition')} "
+            f"({', '.join(who)}), carrying {services_phrase(who, services)}."
+        )
+    elif impact.unknown:
+        who = names(impact.unknown)
+        return (
+            f"Cannot confirm that {impact.vios.name} can be patched without interruption: "
+            f"{impact.reason or 'data missing'}; possibly affected: {', '.join(who)}."
+        )
+    else:
+        return (
+            f"{impact.vios.name} can be patched and rebooted with no interruption: "
+            "every client keeps its paths through the other VIOS."
+        )
+    if impact.unknown:
+        text += f" Also possibly affected ({impact.reason}): {', '.join(names(impact.unknown))}."
+    return text

@@ -1,0 +1,132 @@
+"""Tiny estates for rule tests: say what the system looks like, get a real Estate back."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from viosaudit.model import (
+    AdapterLink,
+    ClientLpar,
+    Collected,
+    Estate,
+    EstateGap,
+    Fileset,
+    Ifix,
+    IfixState,
+    IoPath,
+    Level,
+    ManagedSystem,
+    Observed,
+    PartitionEnv,
+    PartitionKey,
+    PathKind,
+    SourceRef,
+    Span,
+    Vios,
+)
+
+REF = SourceRef("captures/test.txt", 1, 1, "test", "test")
+
+
+def ok(value):  # type: ignore[no-untyped-def]
+    return Observed(Collected.OK, value, REF)
+
+
+MISSING = Observed(Collected.NOT_COLLECTED, reason="not collected in this test")
+
+
+def ifix(label: str, state: IfixState = IfixState.STABLE, abstract: str = "") -> Ifix:
+    return Ifix(1, state, label, "11/20/26 10:00:00", abstract or f"ifix {label}", Span(3, 3))
+
+
+def fileset(name: str, level: str) -> Fileset:
+    return Fileset(name, name, Level.parse(level), "C", "F", name, Span(2, 2))
+
+
+class EstateBuilder:
+    """``b = EstateBuilder(); b.system("S1"); b.vios("S1", 1, "v1", level="3.1.4.10"); b.client(...);
+    b.vscsi("v1", "c1"); b.build()``."""
+
+    def __init__(self) -> None:
+        self.systems: dict[str, ManagedSystem] = {}
+        self.vioses: dict[str, Vios] = {}
+        self.clients: dict[str, ClientLpar] = {}
+        self.paths: list[IoPath] = []
+        self.links: list[AdapterLink] = []
+        self.gaps: list[EstateGap] = []
+
+    def system(self, name: str, serial: str | None = None) -> EstateBuilder:
+        self.systems[name] = ManagedSystem(name, serial or f"SN{name}", "9009-42A", "Operating", ("hmc1",), REF)
+        return self
+
+    def vios(
+        self,
+        system: str,
+        pid: int,
+        name: str,
+        *,
+        level: str | None = "3.1.4.10",
+        ifixes: tuple[Ifix, ...] | None = (),
+        filesets: tuple[Fileset, ...] | None = (),
+        mappings: bool = True,
+    ) -> EstateBuilder:
+        serial = self.systems[system].serial
+        self.vioses[name] = Vios(
+            key=PartitionKey(serial, pid),
+            name=name,
+            managed_system=system,
+            state="Running",
+            os_version=f"VIOS {level}" if level else None,
+            level=ok(Level.parse(level)) if level else MISSING,
+            ifixes=ok(ifixes) if ifixes is not None else MISSING,
+            filesets=ok(filesets) if filesets is not None else MISSING,
+            vscsi=ok(()) if mappings else MISSING,
+            npiv=ok(()) if mappings else MISSING,
+            network=ok(()) if mappings else MISSING,
+            source=REF,
+        )
+        return self
+
+    def client(self, system: str, pid: int, name: str) -> EstateBuilder:
+        serial = self.systems[system].serial
+        self.clients[name] = ClientLpar(
+            PartitionKey(serial, pid), name, system, PartitionEnv.AIX_LINUX, "Running", "AIX 7.3", REF
+        )
+        return self
+
+    def vscsi(self, vios: str, client: str, *disks: str) -> EstateBuilder:
+        return self._path(PathKind.VSCSI, vios, client, disks or ("hdisk2",))
+
+    def npiv(self, vios: str, client: str) -> EstateBuilder:
+        return self._path(PathKind.NPIV, vios, client, ("fcs0",))
+
+    def link(self, kind: PathKind, vios: str, client: str) -> EstateBuilder:
+        v, c = self.vioses[vios], self.clients[client]
+        self.links.append(AdapterLink(kind, c.key, v.key, 10, 20, REF))
+        return self
+
+    def gap(self, system: str, command_id: str, partition: str | None = None) -> EstateBuilder:
+        self.gaps.append(EstateGap("hmc1", command_id, "not collected in this test", system, partition))
+        return self
+
+    def _path(self, kind: PathKind, vios: str, client: str, devices: tuple[str, ...]) -> EstateBuilder:
+        v, c = self.vioses[vios], self.clients[client]
+        adapter = "vhost0" if kind is PathKind.VSCSI else "vfchost0"
+        self.paths.append(IoPath(kind, c.key, v.key, adapter, devices, adapter, REF))
+        return self
+
+    def replace_vios(self, name: str, **changes: object) -> EstateBuilder:
+        self.vioses[name] = replace(self.vioses[name], **changes)  # type: ignore[arg-type]
+        return self
+
+    def build(self) -> Estate:
+        return Estate(
+            snapshot_id="test",
+            captured_at="2026-11-23T06:00:00Z",
+            systems=tuple(self.systems.values()),
+            vioses=tuple(self.vioses.values()),
+            clients=tuple(self.clients.values()),
+            paths=tuple(self.paths),
+            links=tuple(self.links),
+            gaps=tuple(self.gaps),
+        )
