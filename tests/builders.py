@@ -100,6 +100,9 @@ class EstateBuilder:
     def npiv(self, vios: str, client: str) -> EstateBuilder:
         return self._path(PathKind.NPIV, vios, client, ("fcs0",))
 
+    def vlan(self, vios: str, client: str, vlan: int = 10) -> EstateBuilder:
+        return self._path(PathKind.NETWORK, vios, client, (f"VLAN {vlan}",))
+
     def link(self, kind: PathKind, vios: str, client: str) -> EstateBuilder:
         v, c = self.vioses[vios], self.clients[client]
         self.links.append(AdapterLink(kind, c.key, v.key, 10, 20, REF))
@@ -111,7 +114,7 @@ class EstateBuilder:
 
     def _path(self, kind: PathKind, vios: str, client: str, devices: tuple[str, ...]) -> EstateBuilder:
         v, c = self.vioses[vios], self.clients[client]
-        adapter = "vhost0" if kind is PathKind.VSCSI else "vfchost0"
+        adapter = {PathKind.VSCSI: "vhost0", PathKind.NPIV: "vfchost0", PathKind.NETWORK: "C20"}[kind]
         self.paths.append(IoPath(kind, c.key, v.key, adapter, devices, adapter, REF))
         return self
 

@@ -33,6 +33,7 @@ from viosaudit.model import (
     SourceRef,
     Vios,
     VirtualAdapterRecord,
+    VirtualEthernetRecord,
     VscsiMapping,
 )
 from viosaudit.model import Estate as Estate
@@ -178,7 +179,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
         systems=tuple(systems),
         vioses=tuple(vioses),
         clients=tuple(clients),
-        paths=tuple(_paths(vioses)),
+        paths=tuple(_paths(vioses)) + tuple(_network_paths(parsed, systems, vioses)),
         links=tuple(_links(parsed, systems)),
         gaps=tuple(gaps),
     )
@@ -352,6 +353,50 @@ def _paths(vioses: list[Vios]) -> list[IoPath]:
                     source=_span_ref(src, n.span.first, n.span.last),
                 )
             )
+    return paths
+
+
+def _network_paths(
+    parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]
+) -> list[IoPath]:
+    """Client VLANs bridged to the outside by a VIOS trunk adapter (the SEA's virtual side).
+
+    From ``lshwres --rsubtype eth``: a client adapter's VLANs on a virtual switch reach the network
+    through each VIOS that has a trunk adapter carrying that VLAN on the same switch.
+    """
+    owner = {s.name: (s.serial, s.hmcs[0]) for s in systems if s.hmcs}
+    vios_ids = {(v.key.serial, v.key.partition_id) for v in vioses}
+    paths: list[IoPath] = []
+    for p in parsed:
+        c = p.capture
+        if c.command_id != "lshwres_eth" or p.error or c.managed_system not in owner:
+            continue
+        serial, hmc = owner[c.managed_system]
+        if c.host != hmc:
+            continue
+        records = [r for r in p.records if isinstance(r, VirtualEthernetRecord)]
+        trunks: dict[tuple[str | None, int], list[VirtualEthernetRecord]] = defaultdict(list)
+        for r in records:
+            if r.is_trunk and (serial, r.partition_id) in vios_ids:
+                for vlan in (r.port_vlan_id, *r.addl_vlan_ids):
+                    trunks[(r.vswitch, vlan)].append(r)
+        for r in records:
+            if (serial, r.partition_id) in vios_ids:
+                continue
+            for vlan in (r.port_vlan_id, *r.addl_vlan_ids):
+                for t in trunks.get((r.vswitch, vlan), []):
+                    paths.append(
+                        IoPath(
+                            kind=PathKind.NETWORK,
+                            client=PartitionKey(serial, r.partition_id),
+                            vios=PartitionKey(serial, t.partition_id),
+                            server_adapter=f"C{t.slot}",
+                            devices=(f"VLAN {vlan}",),
+                            detail=f"VLAN {vlan} on {r.vswitch or 'default switch'} bridged by trunk adapter "
+                            f"slot {t.slot} (priority {t.trunk_priority})",
+                            source=p.ref(r.span.first, r.span.last),
+                        )
+                    )
     return paths
 
 

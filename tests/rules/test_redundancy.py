@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from builders import MISSING, EstateBuilder
-
 from viosaudit.model import PathKind
 from viosaudit.rules import evaluate, load_rules
 from viosaudit.rules.base import Finding, RuleContext, Verdict
@@ -87,3 +86,26 @@ def test_client_single_path_with_peer_uncollected_and_no_link_is_fail() -> None:
 def test_hmc_adapter_list_missing_makes_uncollected_peer_a_doubt() -> None:
     b = dual().replace_vios("v2", vscsi=MISSING, npiv=MISSING).vscsi("v1", "app").gap("S", "lshwres_scsi")
     assert run(b)["lpar_single_path_storage:SNS:3"].verdict is Verdict.UNKNOWN
+
+
+NETWORK = load_rules(("lpar_single_path_network",))
+
+
+def test_vlan_bridged_by_one_vios_only_fails_and_counts_as_outage() -> None:
+    b = dual().vlan("v1", "app").vlan("v1", "db").vlan("v2", "db")
+    b.vscsi("v1", "app").vscsi("v2", "app")
+    estate = b.build()
+    findings = {f.key: f for f in evaluate(estate, RuleContext(today=date(2026, 11, 25)), NETWORK)}
+    assert findings["lpar_single_path_network:SNS:3"].verdict is Verdict.FAIL
+    assert findings["lpar_single_path_network:SNS:4"].verdict is Verdict.PASS
+    from viosaudit.rules.topology import Topology
+
+    topo = Topology(estate)
+    v1 = next(v for v in estate.vioses if v.name == "v1")
+    assert [c.name for c in topo.reboot_impact(v1).outage] == ["app"]
+
+
+def test_vlan_data_not_collected_is_unknown() -> None:
+    b = dual().vlan("v1", "app").gap("S", "lshwres_eth")
+    findings = {f.key: f for f in evaluate(b.build(), RuleContext(today=date(2026, 11, 25)), NETWORK)}
+    assert findings["lpar_single_path_network:SNS:3"].verdict is Verdict.UNKNOWN

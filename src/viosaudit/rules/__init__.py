@@ -23,6 +23,7 @@ RULE_IDS: tuple[str, ...] = (
     "vios_apar_exposure",
     "system_single_vios",
     "lpar_single_path_storage",
+    "lpar_single_path_network",
 )
 
 RuleFunction = Callable[[Estate, RuleContext, RuleMeta], Iterator[Finding]]

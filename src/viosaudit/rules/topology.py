@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from viosaudit.model import ClientLpar, Estate, IoPath, PartitionKey, PathKind, Vios
 
 STORAGE = (PathKind.VSCSI, PathKind.NPIV)
+ALL_KINDS = (*STORAGE, PathKind.NETWORK)
+HMC_VIEW = {PathKind.VSCSI: "lshwres_scsi", PathKind.NPIV: "lshwres_fc", PathKind.NETWORK: "lshwres_eth"}
 
 
 @dataclass(frozen=True, slots=True)
 class RebootImpact:
     """What rebooting one VIOS does to its clients.
 
-    ``outage``: clients that lose all their disks or all their NPIV ports.
+    ``outage``: clients that lose all their disks, all their NPIV ports or their bridged network.
     ``unknown``: clients that may depend on it, where the data to decide was not collected.
     """
 
@@ -31,6 +33,25 @@ class RebootImpact:
     def rolling(self) -> bool:
         """True only when we know no client is interrupted."""
         return not self.outage and not self.unknown
+
+
+@dataclass(frozen=True, slots=True)
+class PathStatus:
+    """How one client reaches one kind of I/O: through ``via`` (VIOS names); ``missing`` names the VIOS
+    whose data we lack and that might also serve it."""
+
+    kind: PathKind
+    via: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def state(self) -> str:
+        """'redundant', 'single', 'unknown' or 'none' (the client does not use this kind)."""
+        if len(self.via) >= 2:
+            return "redundant"
+        if self.missing:
+            return "unknown"
+        return "single" if self.via else "none"
 
 
 class Topology:
@@ -58,13 +79,15 @@ class Topology:
         self._links_missing = {
             (s.serial, kind)
             for s in estate.systems
-            for kind, command_id in ((PathKind.VSCSI, "lshwres_scsi"), (PathKind.NPIV, "lshwres_fc"))
+            for kind, command_id in HMC_VIEW.items()
             if (s.name, command_id) in uncollected
         }
 
-    @staticmethod
-    def collected(vios: Vios, kind: PathKind) -> bool:
-        """Whether this VIOS's own mappings of this kind were read."""
+    def collected(self, vios: Vios, kind: PathKind) -> bool:
+        """Whether we know what this VIOS serves: its lsmap for storage, the HMC's trunk adapters for
+        networks (a SEA bridges the VLANs of its trunk adapters)."""
+        if kind is PathKind.NETWORK:
+            return (vios.key.serial, kind) not in self._links_missing
         return (vios.vscsi if kind is PathKind.VSCSI else vios.npiv).ok
 
     def served_by(self, client: PartitionKey, kind: PathKind) -> set[PartitionKey]:
@@ -72,7 +95,7 @@ class Topology:
 
     def may_serve(self, client: PartitionKey, vios: Vios, kind: PathKind) -> bool:
         """Could this VIOS (whose mappings we lack) serve the client? The HMC adapters tell, if read."""
-        if (client.serial, kind) in self._links_missing:
+        if (client.serial, kind) in self._links_missing or kind is PathKind.NETWORK:
             return True
         return vios.key in self.linked.get((client, kind), set())
 
@@ -97,7 +120,7 @@ class Topology:
         outage: list[ClientLpar] = []
         unknown: list[ClientLpar] = []
         for client in self.clients_by_serial[vios.key.serial]:
-            fates = {self.fate(client, vios, kind) for kind in STORAGE}
+            fates = {self.fate(client, vios, kind) for kind in ALL_KINDS}
             if "lost" in fates:
                 outage.append(client)
             elif "unknown" in fates:
@@ -105,8 +128,21 @@ class Topology:
         missing = sorted(
             f"{v.name} ({kind.value})"
             for v in self.vioses_by_serial[vios.key.serial]
-            for kind in STORAGE
+            for kind in ALL_KINDS
             if not self.collected(v, kind)
         )
-        reason = "mappings not collected for " + ", ".join(missing) if missing else None
+        reason = "mappings not collected for " + ", ".join(sorted(set(missing))) if missing else None
         return RebootImpact(vios, tuple(outage), tuple(unknown), reason)
+
+    def path_status(self, client: ClientLpar, kind: PathKind) -> PathStatus:
+        vioses = self.vioses_by_serial.get(client.key.serial, [])
+        served = self.served_by(client.key, kind)
+        via = tuple(sorted(v.name for v in vioses if v.key in served))
+        missing = tuple(
+            sorted(
+                v.name
+                for v in vioses
+                if not self.collected(v, kind) and self.may_serve(client.key, v, kind)
+            )
+        )
+        return PathStatus(kind, via, missing)
