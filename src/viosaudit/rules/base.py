@@ -61,6 +61,21 @@ class Subject:
 
 
 @dataclass(frozen=True, slots=True)
+class Acceptance:
+    """A formal decision to live with a finding for a while (who, why, until when, which change)."""
+
+    finding: str
+    reason: str
+    approver: str
+    decided: date
+    expires: date
+    change: str = ""
+
+    def active(self, today: date) -> bool:
+        return today <= self.expires
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One rule's answer for one subject.
 
@@ -84,6 +99,19 @@ class Finding:
     references: tuple[str, ...] = ()
     apar: str | None = None
     facts: tuple[tuple[str, str], ...] = field(default=())
+    acceptance: Acceptance | None = None
+    acceptance_expired: Acceptance | None = None
+
+    @property
+    def accepted(self) -> bool:
+        """A failing or unknown finding covered by an acceptance in force: shown, marked, not hidden."""
+        return self.acceptance is not None
+
+    @property
+    def status(self) -> str:
+        """What the reports print: FAIL, UNKNOWN, PASS, or ACCEPTED (FAIL) / ACCEPTED (UNKNOWN)."""
+        word = self.verdict.value.upper()
+        return f"ACCEPTED ({word})" if self.accepted else word
 
 
 @dataclass(frozen=True, slots=True)
