@@ -1,7 +1,10 @@
-"""The command line: a thin layer that wires the stages together.
+"""viosaudit command line: a thin layer that wires the stages together.
 
-Exit status: 0 complete; 1 partial (some hosts or commands not collected or unreadable: see the gaps);
-2 usage or input error (bad arguments, unreadable snapshot or data file).
+Exit status (the same for every action):
+  0  complete: every expected capture was collected and read
+  1  partial: some hosts or commands were not collected or could not be read (see the gaps);
+     the reports were still written and show the affected entities as "unknown"
+  2  error: bad arguments, or an unreadable snapshot, catalogue or data file; nothing was judged
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from viosaudit.commands import identify
@@ -34,14 +38,64 @@ def _cmd_parse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from viosaudit.pipeline import ReportJob, run_report
+    from viosaudit.summary import print_summary
+
+    today = date.fromisoformat(args.today) if args.today else date.today()
+    out_dir = Path(args.out) if args.out else Path("reports") / today.isoformat()
+    job = ReportJob(
+        snapshot_dir=Path(args.snapshot),
+        out_dir=out_dir,
+        today=today,
+        services_csv=Path(args.services) if args.services else None,
+        accepted_toml=Path(args.accepted) if args.accepted else None,
+        catalogue_toml=Path(args.catalogue) if args.catalogue else None,
+    )
+    result = run_report(job)
+    print_summary(result, sys.stdout)
+    return EXIT_PARTIAL if result.partial else EXIT_OK
+
+
+def _cmd_rules_list(args: argparse.Namespace) -> int:
+    from viosaudit.rules import load_rules
+
+    for rule in load_rules():
+        print(f"{rule.meta.id:28} {rule.meta.severity.value:8} {rule.meta.title}")
+        if args.verbose:
+            print(f"{'':28} reads: {', '.join(rule.meta.reads)}\n{'':28} {rule.meta.rationale}\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="viosaudit", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="viosaudit",
+        description="Audit IBM Power VIOS estates: APAR exposure, dual-VIOS redundancy, business risk.",
+        epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="action", required=True)
+
+    p = sub.add_parser("report", help="judge a snapshot and write the PDF, XLSX and evidence zip")
+    p.add_argument("snapshot", help="snapshot folder (see docs/snapshot-format.md)")
+    p.add_argument("--services", help="CSV: partition_name,service,owner,criticality")
+    p.add_argument("--accepted", help="accepted-risk register (TOML)")
+    p.add_argument("--catalogue", help="APAR catalogue to use instead of the shipped one (TOML)")
+    p.add_argument("--out", help="output folder (default: reports/<today>)")
+    p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=_cmd_report)
+
     p = sub.add_parser("parse", help="print the records parsed from one captured output as JSON")
     p.add_argument("--command", required=True, help='the command line that produced FILE, e.g. "lsmap -all"')
     p.add_argument("--host", default="-", help="host name to show in error messages")
     p.add_argument("file", help="captured output")
     p.set_defaults(func=_cmd_parse)
+
+    p = sub.add_parser("rules", help="the rules viosaudit applies")
+    rules_sub = p.add_subparsers(dest="rules_action", required=True)
+    q = rules_sub.add_parser("list", help="list the registered rules")
+    q.add_argument("-v", "--verbose", action="store_true", help="show what each rule reads and why")
+    q.set_defaults(func=_cmd_rules_list)
     return parser
 
 
@@ -52,4 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except ViosauditError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -17,6 +17,7 @@ from typing import Any
 from viosaudit.errors import CatalogueError
 from viosaudit.model import Estate
 from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity
+from viosaudit.rules.risk import assess_risk
 from viosaudit.rules.topology import Topology
 
 RULE_IDS: tuple[str, ...] = (
@@ -84,7 +85,9 @@ def load_rules(ids: tuple[str, ...] = RULE_IDS) -> tuple[Rule, ...]:
 def evaluate(estate: Estate, ctx: RuleContext, rules: tuple[Rule, ...] | None = None) -> tuple[Finding, ...]:
     """Run every rule over the estate; findings are sorted worst first, then by subject."""
     ctx = replace(ctx, topology=Topology(estate))
-    findings = [f for rule in rules or load_rules() for f in rule.evaluate(estate, ctx, rule.meta)]
+    findings = [
+        assess_risk(f, estate, ctx) for rule in rules or load_rules() for f in rule.evaluate(estate, ctx, rule.meta)
+    ]
     order = {"fail": 0, "unknown": 1, "pass": 2}
     findings.sort(key=lambda f: (order[f.verdict.value], f.severity.rank, f.subject.label, f.key))
     return tuple(findings)

@@ -61,6 +61,17 @@ class Subject:
 
 
 @dataclass(frozen=True, slots=True)
+class Risk:
+    """The business view of a finding: how likely, how bad (by the services involved), what fixing costs."""
+
+    likelihood: str
+    likelihood_why: str
+    impact: str
+    impact_why: str
+    maintenance: str
+
+
+@dataclass(frozen=True, slots=True)
 class Acceptance:
     """A formal decision to live with a finding for a while (who, why, until when, which change)."""
 
@@ -99,6 +110,7 @@ class Finding:
     references: tuple[str, ...] = ()
     apar: str | None = None
     facts: tuple[tuple[str, str], ...] = field(default=())
+    risk: Risk | None = None
     acceptance: Acceptance | None = None
     acceptance_expired: Acceptance | None = None
 

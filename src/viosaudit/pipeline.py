@@ -1,0 +1,67 @@
+"""The main job, stage by stage: snapshot -> estate -> findings -> accepted risks -> view -> files.
+
+Kept apart from the CLI so tests and benchmarks run exactly what the command runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from viosaudit.assemble import build_estate
+from viosaudit.business import BusinessService, load_services
+from viosaudit.model import Estate, EstateGap
+from viosaudit.render import ReportFiles, write_reports
+from viosaudit.render.viewmodel import ReportView, build_view
+from viosaudit.rules import evaluate
+from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptances
+from viosaudit.rules.base import Finding, RuleContext
+from viosaudit.rules.catalogue import load_catalogue
+from viosaudit.snapshot import now_iso, open_snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class ReportJob:
+    snapshot_dir: Path
+    out_dir: Path
+    today: date
+    services_csv: Path | None = None
+    accepted_toml: Path | None = None
+    catalogue_toml: Path | None = None
+    generated_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult:
+    estate: Estate
+    findings: tuple[Finding, ...]
+    register: Register
+    view: ReportView
+    files: ReportFiles
+
+    @property
+    def failures(self) -> tuple[EstateGap, ...]:
+        """Gaps that are failures (not implied by the collection mode): they make the run partial."""
+        return tuple(g for g in self.estate.gaps if not g.expected)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.failures)
+
+
+def judge(estate: Estate, job: ReportJob, services: dict[str, BusinessService]) -> Register:
+    ctx = RuleContext(today=job.today, services=services, catalogue=load_catalogue(job.catalogue_toml))
+    findings = evaluate(estate, ctx)
+    acceptances = load_acceptances(job.accepted_toml) if job.accepted_toml else ()
+    return apply_acceptances(findings, acceptances, job.today)
+
+
+def run_report(job: ReportJob) -> ReportResult:
+    snapshot = open_snapshot(job.snapshot_dir)
+    services = load_services(job.services_csv) if job.services_csv else {}
+    estate = build_estate(snapshot)
+    register = judge(estate, job, services)
+    view = build_view(estate, register.findings, services, generated_at=job.generated_at or now_iso())
+    files = write_reports(view, snapshot, job.out_dir)
+    return ReportResult(estate, register.findings, register, view, files)
