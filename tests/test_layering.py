@@ -1,0 +1,49 @@
+"""The layout is the data flow, one way: no module imports a later stage (STYLE principle 1)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).parents[1] / "src" / "viosaudit"
+
+# Pure types and formats any stage may use, then the stages in flow order. Parsers come before the
+# collectors because HMC discovery reads lssyscfg output to know which systems to visit.
+RANK = {
+    "errors": 0, "commands": 0, "model": 0, "jsonable": 0, "business": 0, "snapshot": 0, "config": 0,
+    "parse": 1,
+    "collect": 2,
+    "assemble": 3,
+    "rules": 4,
+    "render": 5,
+    "pipeline": 6, "summary": 6, "cli": 7, "__main__": 7, "__init__": 0,
+}  # fmt: skip
+
+
+def stage(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("viosaudit"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("viosaudit")}
+    return found
+
+
+def test_no_module_reaches_back_up_the_flow() -> None:
+    problems = []
+    files = [p for p in PACKAGE.rglob("*.py") if "templates" not in p.parts]
+    assert len(files) > 20
+    for path in files:
+        relative = path.relative_to(PACKAGE.parent).with_suffix("")
+        own = stage(".".join(relative.parts))
+        for target in imports(path):
+            if RANK[stage(target)] > RANK[own]:
+                problems.append(f"{relative}: imports {target} (stage {stage(target)} comes after {own})")
+    assert not problems, "\n".join(problems)
