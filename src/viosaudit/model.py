@@ -189,7 +189,10 @@ class Ifix:
 
 @dataclass(frozen=True, slots=True)
 class Fileset:
-    """One fileset in ``lslpp -Lc`` (state letters: C committed, A applied, B broken, E efix locked...)."""
+    """One fileset in ``lslpp -Lc`` (state letters: C committed, A applied, B broken, E efix locked...).
+
+    ``efix_locked`` is lslpp's own EFIX Locked column (or state E): an interim fix holds the fileset.
+    """
 
     package: str
     fileset: str
@@ -198,6 +201,7 @@ class Fileset:
     type: str
     description: str
     span: Span
+    efix_locked: bool = False
 
 
 # ---------------------------------------------------------------- records parsed from HMC commands

@@ -25,6 +25,7 @@ RULE_IDS: tuple[str, ...] = (
     "system_single_vios",
     "lpar_single_path_storage",
     "lpar_single_path_network",
+    "system_vios_level_mismatch",
 )
 
 RuleFunction = Callable[[Estate, RuleContext, RuleMeta], Iterator[Finding]]
