@@ -34,6 +34,10 @@ class Level:
 
     parts: tuple[int, ...]
 
+    def __post_init__(self) -> None:
+        if not self.parts or any(p < 0 for p in self.parts):
+            raise ValueError(f"a level needs one or more non-negative fields, got {self.parts!r}")
+
     @classmethod
     def parse(cls, text: str) -> Level:
         cleaned = text.strip()
@@ -53,7 +57,9 @@ class Level:
     def __hash__(self) -> int:
         return hash(self._key())
 
-    def __lt__(self, other: Level) -> bool:
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Level):
+            return NotImplemented
         return self._key() < other._key()
 
     def __str__(self) -> str:
@@ -61,8 +67,8 @@ class Level:
 
     @property
     def release(self) -> str:
-        """The release line, e.g. '2.2.5' for 2.2.5.10 or '3.1.4' for 3.1.4.10."""
-        return ".".join(str(p) for p in self.parts[:3])
+        """The release line, e.g. '2.2.5' for 2.2.5.10 or '3.1.0' for 3.1 (zero-padded)."""
+        return ".".join(str(p) for p in (*self.parts, 0, 0, 0)[:3])
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from viosaudit.business import BusinessService, Criticality, service_of
+from viosaudit.business import UNMAPPED, BusinessService, Criticality, service_of
 from viosaudit.model import ClientLpar
 from viosaudit.rules.topology import RebootImpact
 
@@ -16,12 +16,18 @@ def names(clients: Iterable[ClientLpar]) -> tuple[str, ...]:
 def services_phrase(partitions: Iterable[str], services: Mapping[str, BusinessService]) -> str:
     """'Payments (critical), Web shop (high)' for the services carried by these partitions."""
     seen: dict[str, Criticality] = {}
+    unmapped: list[str] = []
     for name in partitions:
         svc = service_of(services, name)
-        if svc.service not in seen or svc.criticality.weight > seen[svc.service].weight:
+        if svc.service == UNMAPPED:
+            unmapped.append(name)
+        elif svc.service not in seen or svc.criticality.weight > seen[svc.service].weight:
             seen[svc.service] = svc.criticality
     ordered = sorted(seen.items(), key=lambda item: (-item[1].weight, item[0]))
-    return ", ".join(f"{name} ({crit.value})" for name, crit in ordered) or "no recorded services"
+    parts = [f"{name} ({crit.value})" for name, crit in ordered]
+    if unmapped:
+        parts.append(f"no service recorded for {', '.join(sorted(unmapped))}")
+    return ", ".join(parts) or "no recorded services"
 
 
 def plural(count: int, word: str) -> str:
