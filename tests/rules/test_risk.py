@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from builders import EstateBuilder
-
 from viosaudit.business import BusinessService, Criticality
 from viosaudit.rules import evaluate, load_rules
 from viosaudit.rules.base import RuleContext

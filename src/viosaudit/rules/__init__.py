@@ -26,6 +26,7 @@ RULE_IDS: tuple[str, ...] = (
     "lpar_single_path_storage",
     "lpar_single_path_network",
     "system_vios_level_mismatch",
+    "vios_lifecycle",
 )
 
 RuleFunction = Callable[[Estate, RuleContext, RuleMeta], Iterator[Finding]]

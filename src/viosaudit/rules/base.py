@@ -14,6 +14,7 @@ from viosaudit.model import SourceRef
 
 if TYPE_CHECKING:
     from viosaudit.rules.catalogue import Catalogue
+    from viosaudit.rules.lifecycle import Lifecycle
     from viosaudit.rules.topology import Topology
 
 
@@ -147,6 +148,7 @@ class RuleContext:
     today: date
     services: Mapping[str, BusinessService] = field(default_factory=dict)
     catalogue: Catalogue | None = None
+    lifecycle: Lifecycle | None = None
     topology: Topology | None = None
 
     @property
