@@ -133,7 +133,10 @@ def vios_level_for(apar: Apar, fr: FilesetRange) -> Level:
         return Level.parse(fr.release + ".10")
     if apar.level_ranges:
         return level_points(apar.level_ranges[0])[0]
-    return Level.parse("3.1.4.10")
+    bound = fr.high or fr.low
+    base = tuple(bound.parts[:2]) if bound else ()
+    # A VIOS whose AIX base carries filesets at this numbering (6.1.x on VIOS 2.2, 7.3.x on 4.1...).
+    return Level.parse({(6, 1): "2.2.6.65", (7, 2): "3.1.4.10", (7, 3): "4.1.0.21"}.get(base, "3.1.4.10"))
 
 
 def level_points(lr: LevelRange) -> list[Level]:
@@ -433,3 +436,17 @@ def test_incomplete_fileset_listing_cannot_prove_absence(listing: tuple[str, ...
     r = assess(replace(v, filesets=short), IV91339)
     assert r.verdict is Verdict.UNKNOWN
     assert "looks incomplete" in r.reason
+
+
+def test_fileset_ranges_that_cannot_apply_to_the_vios_line_need_no_lslpp() -> None:
+    """Filesets not collected: IBM's release scoping, or an AIX 6.1 range on an AIX 7.x based VIOS, still
+    decide; on the VIOS line the range is written for, the answer stays unknown."""
+    catalogue = load_catalogue()
+    iv91339, iv96553 = catalogue.get("IV91339"), catalogue.get("IV96553")
+    assert iv91339 is not None and iv96553 is not None
+    for level in ("3.1.4.10", "4.1.0.21", "2.2.6.65"):
+        assert assess(make_vios(level, None), iv91339).verdict is Verdict.PASS, level
+    for level in ("3.1.4.10", "4.1.0.21"):
+        assert assess(make_vios(level, None), iv96553).verdict is Verdict.PASS, level
+    assert assess(make_vios("2.2.5.10", None), iv91339).verdict is Verdict.UNKNOWN
+    assert assess(make_vios("2.2.6.65", None), iv96553).verdict is Verdict.UNKNOWN

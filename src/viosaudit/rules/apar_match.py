@@ -174,12 +174,42 @@ def _exposure(vios: Vios, apar: Apar) -> _Exposure:
             reason += f" (judged by ioslevel: {_missing(vios.filesets, 'filesets', 'lslpp')})"
         return _Exposure(affected, reason, matched, _refs(vios.level))
     what = _missing(vios.filesets, "filesets", "lslpp")
+    level = _level(vios)
+    if level is not None and apar.fileset_ranges:
+        reasons = [_outside_line(fr, level) for fr in apar.fileset_ranges]
+        if all(reasons):
+            text = "; ".join(dict.fromkeys(r for r in reasons if r))
+            return _Exposure(False, f"not affected: {text} ({what})", None, _refs(vios.level))
     return _Exposure(
         None,
         f"{what}: {apar.id} is defined by fileset levels ({affected_text(apar)}), so exposure cannot be told",
         None,
-        (),
+        _refs(vios.level),
     )
+
+
+# The AIX base of each VIOS version line: VIOS 2.2 runs on AIX 6.1, 3.1 on AIX 7.2, 4.1 on AIX 7.3, and
+# its base filesets carry that AIX level (6.1.9.x, 7.2.x, 7.3.x). IBM: VIOS 3.1 and 4.1 release notes.
+VIOS_AIX_BASE: dict[tuple[int, ...], tuple[int, ...]] = {(2, 2): (6, 1), (3, 1): (7, 2), (4, 1): (7, 3)}
+
+
+def _outside_line(fr: FilesetRange, level: Level) -> str | None:
+    """Why a fileset range cannot apply to a VIOS at ``level`` without reading its filesets, or None.
+
+    Two safe cases only: IBM scoped the range to another release line; or the range is in AIX-base
+    numbering (its upper bound is 6.1.x, 7.2.x...) below the AIX base this VIOS line runs on, so every
+    base fileset of this VIOS is above it.
+    """
+    if fr.release is not None:
+        if in_release(level, fr.release):
+            return None
+        return f"IBM's range is for VIOS {fr.release}.x, this VIOS is {level}"
+    base = VIOS_AIX_BASE.get((level.parts[0], level.parts[1]) if len(level.parts) > 1 else (level.parts[0], 0))
+    if base is None or fr.high is None or tuple(fr.high.parts[:2]) not in VIOS_AIX_BASE.values():
+        return None
+    if tuple(fr.high.parts[:2]) < base:
+        return f"{fr.fileset} range ({fr.describe()}) is below AIX {base[0]}.{base[1]}, the base of VIOS {level}"
+    return None
 
 
 def _token(apar_id: str) -> re.Pattern[str]:
