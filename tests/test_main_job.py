@@ -1,0 +1,205 @@
+"""The main job on sample_data, end to end, read back from the real PDF, XLSX and evidence zip; and the
+same job on damaged copies of the snapshot (garbled output, a missing file)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from viosaudit.cli import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, main
+
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "sample_data"
+
+
+def run(snapshot: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(
+        [
+            "report",
+            str(snapshot),
+            "--services",
+            str(SAMPLE / "business_services.csv"),
+            "--out",
+            str(out),
+            "--today",
+            "2026-11-25",
+        ]
+    )
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def pdf_text(path: Path) -> str:
+    """All the PDF's text with whitespace normalised (table cells wrap lines anywhere)."""
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(path).pages).split())
+
+
+def sheet_rows(path: Path, name: str) -> list[dict[str, object]]:
+    sheet = openpyxl.load_workbook(path)[name]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(h) for h in rows[0]]
+    return [dict(zip(header, row, strict=False)) for row in rows[1:]]
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path]:
+    out = tmp_path_factory.mktemp("report")
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(
+            [
+                "report",
+                str(SAMPLE / "snapshot"),
+                "--services",
+                str(SAMPLE / "business_services.csv"),
+                "--out",
+                str(out),
+                "--today",
+                "2026-11-25",
+            ]
+        )
+    return code, buffer.getvalue(), out
+
+
+def test_main_job_exits_0_and_prints_where_the_reports_went(sample_run: tuple[int, str, Path]) -> None:
+    code, printed, out = sample_run
+    assert code == EXIT_OK
+    assert f"Reports written to {out}/" in printed
+    assert "6 managed systems, 11 VIOS, 42 client partitions" in printed
+    for name in ("viosaudit-report.pdf", "viosaudit-cab.xlsx", "viosaudit-evidence.zip"):
+        assert (out / name).stat().st_size > 1000
+
+
+def test_pdf_tells_management_the_status_counts_and_findings(sample_run: tuple[int, str, Path]) -> None:
+    _code, _printed, out = sample_run
+    reader = PdfReader(out / "viosaudit-report.pdf")
+    page1 = reader.pages[0].extract_text() or ""
+    assert "ACTION NEEDED" in page1
+    assert "4 of 6" in page1 and "servers exposed" in page1  # P7, P8-PROD-B, P8-DEV-C, E980
+    assert "What it means for the business" in page1 and "What we recommend" in page1
+    assert "P7-BRANCH-D" in page1  # the single-VIOS system: fixing it is an outage
+    text = pdf_text(out / "viosaudit-report.pdf")
+    for vios in ("p8b-vios1", "p8b-vios2", "p7d-vios1"):
+        assert f"{vios} exposed to IV91339" in text
+    assert "P7-BRANCH-D is served by a single VIOS (p7d-vios1)" in text
+    assert "sap-legacy" in text
+    for vios in ("p8c-vios1", "p8c-vios2"):
+        assert f"{vios} interim fix installed for IV91339" in text
+        assert f"{vios} exposed to IV91339" not in text
+
+
+def test_xlsx_findings_and_inventory(sample_run: tuple[int, str, Path]) -> None:
+    _code, _printed, out = sample_run
+    path = out / "viosaudit-cab.xlsx"
+    book = openpyxl.load_workbook(path)
+    assert {"Findings", "Inventory"} <= set(book.sheetnames)
+    for name in ("Findings", "Inventory"):
+        assert book[name].freeze_panes is not None and book[name].auto_filter.ref
+    findings = sheet_rows(path, "Findings")
+    by_title = {str(r["Title"]): r for r in findings}
+    iv91339 = {t: r for t, r in by_title.items() if "IV91339" in t}
+    exposed = sorted(t.split()[0] for t, r in iv91339.items() if r["Verdict"] == "FAIL")
+    assert exposed == ["p7d-vios1", "p8b-vios1", "p8b-vios2"]
+    protected = sorted(t.split()[0] for t, r in iv91339.items() if r["Verdict"] == "PASS")
+    assert protected == ["p8c-vios1", "p8c-vios2"]
+    single = by_title["P7-BRANCH-D is served by a single VIOS (p7d-vios1)"]
+    assert single["Verdict"] == "FAIL" and single["Outage to fix"] == "yes"
+
+
+def test_evidence_zip_hashes_match_and_hold_raw_output(sample_run: tuple[int, str, Path]) -> None:
+    _code, _printed, out = sample_run
+    with zipfile.ZipFile(out / "viosaudit-evidence.zip") as bundle:
+        names = set(bundle.namelist())
+        manifest = json.loads(bundle.read("evidence-manifest.json"))
+        listed = {entry["path"]: entry["sha256"] for entry in manifest["files"]}
+        assert listed, "evidence manifest lists no files"
+        for path, digest in listed.items():
+            assert hashlib.sha256(bundle.read(path)).hexdigest() == digest, path
+        raw = next(n for n in names if n.endswith("p8b-vios1/lslpp_lc.txt"))
+        original = SAMPLE / "snapshot" / "captures" / "p8b-vios1" / "lslpp_lc.txt"
+        assert bundle.read(raw) == original.read_bytes()
+        assert any(n.endswith("findings.json") for n in names)
+
+
+def damaged_copy(tmp_path: Path) -> Path:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SAMPLE / "snapshot", snapshot)
+    return snapshot
+
+
+def garble(snapshot: Path, relative: str, text: str) -> None:
+    """Damage a capture as a host would have sent it (the manifest hash is of what it sent)."""
+    capture = snapshot / relative
+    capture.write_text(text)
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    for entry in manifest["captures"]:
+        if entry["file"] == relative:
+            entry["sha256"] = hashlib.sha256(capture.read_bytes()).hexdigest()
+    (snapshot / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_garbled_output_names_file_host_command_line_and_the_rest_is_still_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = damaged_copy(tmp_path)
+    garble(snapshot, "captures/p8b-vios2/ioslevel.txt", "ioslevel: 0403-006 Execute permission denied.\n")
+    code, printed, _err = run(snapshot, tmp_path / "out", capsys)
+    assert code == EXIT_PARTIAL
+    gap_line = next(line for line in printed.splitlines() if "p8b-vios2 ioslevel" in line)
+    assert "captures/p8b-vios2/ioslevel.txt:1" in gap_line and "'ioslevel'" in gap_line
+    assert "line 1" in gap_line and "Execute permission denied" in gap_line
+    text = pdf_text(tmp_path / "out" / "viosaudit-report.pdf")
+    assert "p8b-vios1 exposed to IV91339" in text  # the other hosts are still judged
+    # IV91339's fileset ranges are per release line: without ioslevel it cannot be decided
+    assert "p8b-vios2 exposure unknown for IV91339" in text
+    assert "p8b-vios2 exposed to IV91339" not in text
+
+
+def test_vios_with_unreadable_output_is_unknown_in_every_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = damaged_copy(tmp_path)
+    garble(snapshot, "captures/p9a-vios2/ioslevel.txt", "3.1.4.\n")  # cut short
+    code, printed, _err = run(snapshot, tmp_path / "out", capsys)
+    assert code == EXIT_PARTIAL
+    assert "p9a-vios2 ioslevel (captures/p9a-vios2/ioslevel.txt:1)" in printed
+    out = tmp_path / "out"
+    inventory = sheet_rows(out / "viosaudit-cab.xlsx", "Inventory")
+    row = next(r for r in inventory if r["Name"] == "p9a-vios2")
+    assert row["Status"] == "unknown" and "unreadable" in str(row["Data collected"])
+    gaps = sheet_rows(out / "viosaudit-cab.xlsx", "Gaps")
+    assert any(g["Host"] == "p9a-vios2" and g["Status"] == "unreadable" for g in gaps)
+    text = pdf_text(out / "viosaudit-report.pdf")
+    assert "p9a-vios2" in text and "could not be checked" in text
+    with zipfile.ZipFile(out / "viosaudit-evidence.zip") as bundle:
+        view = json.loads(bundle.read(next(n for n in bundle.namelist() if n.endswith("view.json"))))
+    (vios,) = [v for v in view["inventory"]["vios"] if v["name"] == "p9a-vios2"]
+    assert vios["status"] == "unknown"
+
+
+def test_missing_capture_file_is_a_not_collected_gap_not_a_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = damaged_copy(tmp_path)
+    (snapshot / "captures" / "p7d-vios1" / "emgr_l.txt").unlink()
+    code, printed, _err = run(snapshot, tmp_path / "out", capsys)
+    assert code == EXIT_PARTIAL
+    assert "p7d-vios1 emgr_l" in printed and "missing" in printed
+    findings = sheet_rows(tmp_path / "out" / "viosaudit-cab.xlsx", "Findings")
+    iv = next(r for r in findings if str(r["Title"]).startswith("p7d-vios1") and "IV91339" in str(r["Title"]))
+    assert iv["Verdict"] == "UNKNOWN"
+
+
+def test_not_a_snapshot_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, err = run(tmp_path, tmp_path / "out", capsys)
+    assert code == EXIT_ERROR
+    assert "no manifest.json" in err
