@@ -21,7 +21,7 @@ if ! have_pango; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ "${VIOSAUDIT_NO_APT:-}" = "" ]; then
     echo "Pango not found: installing it with apt-get (WeasyPrint needs it to write PDF reports)..."
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core >/dev/null
+      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core >/dev/null
   fi
 fi
 if ! have_pango; then

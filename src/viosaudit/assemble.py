@@ -230,7 +230,9 @@ def _missing(
     noted = {(g.managed_system, g.partition, g.command_id) for g in snapshot.manifest.gaps}
     noted |= {(g.managed_system, None, g.command_id) for g in snapshot.manifest.gaps}
     out: list[EstateGap] = []
-    wanted = [(s.name, None, c, ", ".join(s.hmcs)) for s in systems for c in SYSTEM_COMMANDS]
+    wanted: list[tuple[str, str | None, str, str]] = [
+        (s.name, None, c, ", ".join(s.hmcs)) for s in systems for c in SYSTEM_COMMANDS
+    ]
     wanted += [(v.managed_system, v.name, c, v.name) for v in vioses for c in VIOS_COMMANDS]
     for system_name, partition, command_id, host in wanted:
         key = (system_name, partition, command_id)

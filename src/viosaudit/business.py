@@ -7,6 +7,7 @@ it to turn "6 partitions" into "an outage of Payments and the Web shop".
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -70,7 +71,7 @@ def load_services(path: Path) -> dict[str, BusinessService]:
     return services
 
 
-def service_of(services: dict[str, BusinessService], partition_name: str) -> BusinessService:
+def service_of(services: Mapping[str, BusinessService], partition_name: str) -> BusinessService:
     return services.get(
         partition_name, BusinessService(partition_name, UNMAPPED, "", Criticality.UNKNOWN)
     )

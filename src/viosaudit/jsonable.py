@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -10,11 +11,13 @@ from viosaudit.model import Level
 
 
 def to_jsonable(value: Any) -> Any:
-    """Dataclasses become dicts (with a ``record`` type name), enums their value, levels their text."""
+    """Dataclasses become dicts (with a ``record`` type name); enums, levels and dates their text."""
     if isinstance(value, Level):
         return str(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, date):
+        return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, Any] = {"record": type(value).__name__}
         for f in dataclasses.fields(value):

@@ -460,15 +460,6 @@ class Estate:
     def paths_of(self, client: PartitionKey) -> tuple[IoPath, ...]:
         return tuple(p for p in self.paths if p.client == client)
 
-    def system(self, serial: str) -> ManagedSystem | None:
-        return next((s for s in self.systems if s.serial == serial), None)
-
-    def partition_name(self, key: PartitionKey) -> str:
-        for p in (*self.vioses, *self.clients):
-            if p.key == key:
-                return p.name
-        return f"partition {key.partition_id}"
-
 
 @dataclass(frozen=True, slots=True)
 class EstateGap:

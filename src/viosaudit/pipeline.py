@@ -63,5 +63,5 @@ def run_report(job: ReportJob) -> ReportResult:
     estate = build_estate(snapshot)
     register = judge(estate, job, services)
     view = build_view(estate, register.findings, services, generated_at=job.generated_at or now_iso())
-    files = write_reports(view, snapshot, job.out_dir)
+    files = write_reports(view, snapshot, job.out_dir, findings=register.findings)
     return ReportResult(estate, register.findings, register, view, files)

@@ -85,9 +85,9 @@ def apply_acceptances(findings: tuple[Finding, ...], acceptances: tuple[Acceptan
             marked.append(replace(f, acceptance_expired=a))
     stale = []
     for a in acceptances:
-        f = keys.get(a.finding)
-        if f is None:
+        found = keys.get(a.finding)
+        if found is None:
             stale.append((a, "matches no finding in this snapshot (fixed, renamed or mistyped key)"))
-        elif f.verdict is Verdict.PASS:
+        elif found.verdict is Verdict.PASS:
             stale.append((a, "the finding now passes: the acceptance can be retired"))
     return Register(tuple(marked), tuple(stale))

@@ -1,0 +1,103 @@
+"""The one jinja Environment: site templates first (branding wins), then the packaged ones.
+
+Templates are HTML/CSS only and see nothing but a ``ReportView`` (``view``); filters are registered in
+``register_filters`` and produce text or data, never HTML (no markup is built in Python).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+
+from viosaudit.render.viewmodel import plural
+
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def code_segments(text: str) -> list[tuple[str, bool]]:
+    """Split ``"run `lspath` now"`` into ``[("run ", False), ("lspath", True), (" now", False)]``.
+
+    Plans quote commands in backticks; the template sets the ``True`` parts in a monospace font.
+    """
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for match in _CODE.finditer(text):
+        if match.start() > pos:
+            out.append((text[pos : match.start()], False))
+        out.append((match.group(1), True))
+        pos = match.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
+def human_list(items: Sequence[str], empty: str = "none") -> str:
+    """``["a", "b", "c"]`` -> "a, b and c"; an empty list -> ``empty``."""
+    items = [i for i in items if i]
+    if not items:
+        return empty
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def when(text: str) -> str:
+    """An ISO timestamp for people: "2024-05-06T06:00:00Z" -> "2024-05-06 06:00 UTC"; other text as is."""
+    match = _ISO.match(text.strip())
+    if not match:
+        return text
+    day, clock, zone = match.groups()
+    if zone in ("Z", "+00:00", "+0000"):
+        zone = "UTC"
+    return f"{day} {clock}{' ' + zone if zone else ''}"
+
+
+def css_class(text: str) -> str:
+    """A label made usable as a CSS class: "UNKNOWN - DATA MISSING" -> "unknown-data-missing"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def register_filters(env: Environment) -> None:
+    """Every filter the templates may use, in one place."""
+    env.filters["plural"] = plural
+    env.filters["human_list"] = human_list
+    env.filters["code_segments"] = code_segments
+    env.filters["css_class"] = css_class
+    env.filters["when"] = when
+
+
+def make_env(user_dir: Path | None = None) -> Environment:
+    """The report Environment. ``user_dir`` holds site templates that override packaged ones by name."""
+    loaders: list[BaseLoader] = []
+    if user_dir is not None:
+        loaders.append(FileSystemLoader(str(user_dir)))
+    loaders.append(PackageLoader("viosaudit", "templates"))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(
+            enabled_extensions=("html", "htm", "xml"),
+            disabled_extensions=("css", "txt"),
+            default_for_string=True,
+            default=True,
+        ),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    register_filters(env)
+    return env
