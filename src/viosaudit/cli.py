@@ -67,6 +67,33 @@ def _cmd_rules_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from viosaudit.rules import catalogue as cat
+    from viosaudit.rules.lifecycle import validate_lifecycle
+
+    source = Path(args.catalogue) if getattr(args, "catalogue", None) else None
+    if args.catalog_action == "validate":
+        problems = cat.validate(source) + ([] if source else validate_lifecycle())
+        for problem in problems:
+            print(problem)
+        if problems:
+            return EXIT_ERROR
+        loaded = cat.load_catalogue(source)
+        print(f"{loaded.path}: {len(loaded.apars)} records, every value sourced: valid")
+        return EXIT_OK
+    if args.catalog_action == "list":
+        for apar in cat.load_catalogue(source).apars:
+            print(f"{apar.id:14} {apar.type.value:15} {apar.title}")
+        return EXIT_OK
+    if args.catalog_action == "show":
+        print(cat.dump_record(cat.load_catalogue(source).get(args.id)), end="")
+        return EXIT_OK
+    merged = cat.import_records(Path(args.file), cat.load_catalogue(source), replace_existing=args.replace)
+    Path(args.out).write_text(cat.dump_catalogue(merged), encoding="utf-8")
+    print(f"{args.out}: {len(merged.apars)} records; use it with `viosaudit report --catalogue {args.out}`")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="viosaudit",
@@ -90,6 +117,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="-", help="host name to show in error messages")
     p.add_argument("file", help="captured output")
     p.set_defaults(func=_cmd_parse)
+
+    p = sub.add_parser("catalog", help="the APAR catalogue: list, show, validate, import an IBM FLRT feed")
+    p.add_argument("--catalogue", help="catalogue file to read (default: the shipped one)")
+    cat_sub = p.add_subparsers(dest="catalog_action", required=True)
+    cat_sub.add_parser("list", help="one line per APAR record").set_defaults(func=_cmd_catalog)
+    q = cat_sub.add_parser("show", help="one record, as TOML")
+    q.add_argument("id", help="APAR or CVE id, e.g. IV91339")
+    q.set_defaults(func=_cmd_catalog)
+    cat_sub.add_parser("validate", help="check schema and that every value has a source").set_defaults(
+        func=_cmd_catalog
+    )
+    q = cat_sub.add_parser("import", help="merge an IBM FLRT apar.csv or another catalogue into a new file")
+    q.add_argument("file", help="apar.csv (FLRT feed) or a catalogue .toml")
+    q.add_argument("--out", required=True, help="where to write the merged catalogue")
+    q.add_argument("--replace", action="store_true", help="let imported records replace records with the same id")
+    q.set_defaults(func=_cmd_catalog)
 
     p = sub.add_parser("rules", help="the rules viosaudit applies")
     rules_sub = p.add_subparsers(dest="rules_action", required=True)
