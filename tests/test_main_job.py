@@ -113,6 +113,12 @@ def test_xlsx_findings_and_inventory(sample_run: tuple[int, str, Path]) -> None:
     assert protected == ["p8c-vios1", "p8c-vios2"]
     single = by_title["P7-BRANCH-D is served by a single VIOS (p7d-vios1)"]
     assert single["Verdict"] == "FAIL" and single["Outage to fix"] == "yes"
+    changes = {str(r["Server"]): r for r in sheet_rows(path, "Changes")}
+    assert set(changes) == {"P7-BRANCH-D", "P8-DEV-C", "P8-PROD-B", "E980-CORE-E"}
+    branch = str(changes["P7-BRANCH-D"]["Business statement"])
+    assert "a single I/O server" in branch and "Branch teller" in branch
+    assert "No business service is interrupted" in str(changes["P8-PROD-B"]["Business statement"])
+    assert changes["P8-PROD-B"]["Decision"] is None  # the CAB decides
 
 
 def test_evidence_zip_hashes_match_and_hold_raw_output(sample_run: tuple[int, str, Path]) -> None:

@@ -20,7 +20,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from viosaudit.render.viewmodel import plural
+from viosaudit.rules.wording import plural
 
 _CODE = re.compile(r"`([^`]+)`")
 

@@ -28,10 +28,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from jinja2 import TemplateError
 
 from viosaudit.business import UNMAPPED, BusinessService, Criticality
 from viosaudit.commands import BY_ID
+from viosaudit.errors import RenderError
 from viosaudit.model import (
     ClientLpar,
     Collected,
@@ -45,7 +49,9 @@ from viosaudit.model import (
     SourceRef,
     Vios,
 )
+from viosaudit.render.env import make_env
 from viosaudit.rules.base import Acceptance, Finding, Severity, SubjectKind, Verdict
+from viosaudit.rules.wording import plural
 
 # ---------------------------------------------------------------- vocabulary shown in every output
 
@@ -88,6 +94,7 @@ PAGE1_CHANGE_LINES = 3  # per-server lines on page 1; the rest are summed up (pa
 PAGE1_ACCEPTED_LINES = 3
 LIKELIHOOD_ORDER = ("rare", "unlikely", "possible", "likely", "certain")  # Risk.likelihood words
 
+STATEMENT_TEMPLATE = "cab_statement.txt"
 HOURS_PER_VIOS = 1  # install + reboot + path checks, one VIOS at a time (an estimate shown as such)
 
 
@@ -208,6 +215,11 @@ class ChangeRow:
     backout_plan: tuple[str, ...]
     finding_keys: tuple[str, ...]
     decision: str  # always "": the CAB fills it in
+    statement: str = ""  # the CAB paragraph, rendered from templates/cab_statement.txt
+
+    @property
+    def interrupted_services(self) -> tuple[str, ...]:
+        return tuple(s.service for s in self.services if s.impact.startswith("outage"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,11 +304,6 @@ class ReportView:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def plural(count: int, singular: str, many: str | None = None) -> str:
-    """``plural(1, "server")`` -> "1 server"; ``plural(3, "server")`` -> "3 servers"."""
-    return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
 def _names(items: Sequence[str], limit: int = 4) -> str:
@@ -1248,6 +1255,15 @@ def _summary(
 # ---------------------------------------------------------------- entry point
 
 
+def _statement(change: ChangeRow, template_dir: Path | None) -> str:
+    """The CAB paragraph for a change, from templates/cab_statement.txt (sites may override it)."""
+    try:
+        text = make_env(template_dir).get_template(STATEMENT_TEMPLATE).render(ch=change)
+    except TemplateError as exc:
+        raise RenderError(f"cannot render {STATEMENT_TEMPLATE}: {exc}") from exc
+    return " ".join(text.split())
+
+
 def build_view(
     estate: Estate,
     findings: Sequence[Finding],
@@ -1256,6 +1272,7 @@ def build_view(
     generated_at: str,
     gaps_note: str | None = None,
     title: str = "VIOS estate audit",
+    template_dir: Path | None = None,
 ) -> ReportView:
     """Make the one view every output is rendered from.
 
@@ -1270,7 +1287,7 @@ def build_view(
     """
     b = _Builder(estate, findings, services)
     open_findings, passed = b.finding_sections()
-    changes = b.changes()
+    changes = tuple(replace(c, statement=_statement(c, template_dir)) for c in b.changes())
     inventory = b.inventory()
     gaps = b.gaps()
     fails = [f for f in b.findings if f.verdict is Verdict.FAIL]

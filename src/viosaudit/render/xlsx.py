@@ -207,6 +207,7 @@ def _finding_row(f: FindingRow) -> tuple[Value, ...]:
 CHANGE_COLUMNS = (
     Column("Change", 10),
     Column("Title", 34),
+    Column("Business statement", 70),
     Column("Server", 16),
     Column("Design", 11),
     Column("Severity", 10),
@@ -225,7 +226,7 @@ CHANGE_COLUMNS = (
     Column("Decision date", 14),
     Column("CAB comment", 30),
 )
-DECISION_COLUMN = 16  # 1-based index of "Decision" in CHANGE_COLUMNS
+DECISION_COLUMN = next(i for i, c in enumerate(CHANGE_COLUMNS, start=1) if c.header == "Decision")
 
 
 def _change_row(ch: ChangeRow) -> tuple[Value, ...]:
@@ -233,6 +234,7 @@ def _change_row(ch: ChangeRow) -> tuple[Value, ...]:
     return (
         ch.change_id,
         ch.title,
+        ch.statement,
         ch.managed_system,
         ch.design,
         ch.severity,

@@ -30,8 +30,9 @@ def services_phrase(partitions: Iterable[str], services: Mapping[str, BusinessSe
     return ", ".join(parts) or "no recorded services"
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``plural(1, "server")`` -> "1 server"; ``plural(3, "server")`` -> "3 servers"."""
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
 
 
 def maintenance_phrase(impact: RebootImpact, services: Mapping[str, BusinessService]) -> str:
