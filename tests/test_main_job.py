@@ -209,3 +209,39 @@ def test_not_a_snapshot_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureF
     code, _out, err = run(tmp_path, tmp_path / "out", capsys)
     assert code == EXIT_ERROR
     assert "no manifest.json" in err
+
+
+def test_accepted_risk_is_shown_with_approver_and_stale_acceptance_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register = tmp_path / "accepted.toml"
+    register.write_text(
+        """
+[[acceptance]]
+finding = "system_single_vios:06A4C2P"
+reason = "Branch closes in March 2027; a second VIOS is not worth buying"
+approver = "Head of Branch IT"
+decided = 2026-11-02
+expires = 2027-03-31
+change = "CHG0041231"
+
+[[acceptance]]
+finding = "system_single_vios:NOSUCH1"
+reason = "Decommissioned"
+approver = "CIO"
+decided = 2026-01-01
+expires = 2027-01-01
+"""
+    )
+    out = tmp_path / "out"
+    args = ["report", str(SAMPLE / "snapshot"), "--services", str(SAMPLE / "business_services.csv")]
+    code = main([*args, "--accepted", str(register), "--out", str(out), "--today", "2026-11-25"])
+    printed = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "Stale acceptance system_single_vios:NOSUCH1" in printed
+    findings = {str(r["Key"]): r for r in sheet_rows(out / "viosaudit-cab.xlsx", "Findings")}
+    accepted = findings["system_single_vios:06A4C2P"]
+    assert accepted["Verdict"] == "ACCEPTED (FAIL)"
+    assert "Head of Branch IT" in str(accepted["Risk acceptance"]) and "2027-03-31" in str(accepted["Risk acceptance"])
+    text = pdf_text(out / "viosaudit-report.pdf")
+    assert "Head of Branch IT" in text and "is stale" in text

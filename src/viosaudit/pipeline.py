@@ -62,6 +62,8 @@ def run_report(job: ReportJob) -> ReportResult:
     services = load_services(job.services_csv) if job.services_csv else {}
     estate = build_estate(snapshot)
     register = judge(estate, job, services)
-    view = build_view(estate, register.findings, services, generated_at=job.generated_at or now_iso())
+    view = build_view(
+        estate, register.findings, services, generated_at=job.generated_at or now_iso(), stale=register.stale
+    )
     files = write_reports(view, snapshot, job.out_dir, findings=register.findings)
     return ReportResult(estate, register.findings, register, view, files)

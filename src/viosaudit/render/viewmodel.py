@@ -1226,12 +1226,20 @@ def _page1_services(changes: tuple[ChangeRow, ...]) -> tuple[ServiceImpact, ...]
     )
 
 
+def _stale_lines(stale: Sequence[tuple[Acceptance, str]]) -> list[str]:
+    """Acceptances that no longer match an open finding: to be retired or corrected, never silently."""
+    return [
+        f"Acceptance of {a.finding} by {a.approver} (until {a.expires}) is stale: {why}." for a, why in stale
+    ]
+
+
 def _summary(
     b: _Builder,
     counts: Counts,
     changes: tuple[ChangeRow, ...],
     inventory: Inventory,
     gaps: tuple[GapRow, ...],
+    stale: Sequence[tuple[Acceptance, str]] = (),
 ) -> Summary:
     failures = any(g.expected == "no" for g in gaps)
     status = _overall_status(b.findings, counts.vios_unknown, failures, not b.estate.systems)
@@ -1248,7 +1256,7 @@ def _summary(
         meaning=tuple(_meaning(fails, changes, unknown_vios, undecided_vios, status, bool(gaps))),
         recommendations=tuple(_recommend(changes, accepted, unknown_vios, len(gaps))),
         services=_page1_services(changes),
-        accepted=tuple(_accepted_lines(b, accepted)),
+        accepted=tuple(_accepted_lines(b, accepted)) + tuple(_stale_lines(stale)),
     )
 
 
@@ -1273,6 +1281,7 @@ def build_view(
     gaps_note: str | None = None,
     title: str = "VIOS estate audit",
     template_dir: Path | None = None,
+    stale: Sequence[tuple[Acceptance, str]] = (),
 ) -> ReportView:
     """Make the one view every output is rendered from.
 
@@ -1284,6 +1293,8 @@ def build_view(
         gaps_note: a note shown above the gaps (e.g. "HMC hmc2 unreachable since Monday");
             a standard explanation when None.
         title: the report title.
+        template_dir: site templates that override the packaged ones (e.g. cab_statement.txt).
+        stale: acceptances that match no open finding, with why (shown beside the accepted risks).
     """
     b = _Builder(estate, findings, services)
     open_findings, passed = b.finding_sections()
@@ -1310,7 +1321,7 @@ def build_view(
         snapshot_id=estate.snapshot_id,
         captured_at=estate.captured_at,
         generated_at=generated_at,
-        summary=_summary(b, counts, changes, inventory, gaps),
+        summary=_summary(b, counts, changes, inventory, gaps, stale),
         counts=counts,
         open_findings=open_findings,
         passed_findings=passed,
