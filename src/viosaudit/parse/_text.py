@@ -75,6 +75,39 @@ def hmc_error_line(line: str) -> bool:
     return head in {"HSCL", "HSCE", "HSCA"}
 
 
+NO_RESULTS = "No results were found."
+
+
+def hmc_data_lines(text: str, ctx: Context, fields: str) -> Iterator[tuple[int, str]]:
+    """The data lines of HMC ``-F`` output, numbered; blank lines, one leading ``--header`` line and a
+    lone "No results were found." (nothing to list) are skipped; HSCL errors and anything after
+    "No results" raise."""
+    require_output(text, ctx)
+    no_results = header = data = False
+    last_no, last_line = 0, ""
+    for line_no, line in numbered(text):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if hmc_error_line(line):
+            raise ctx.error(line_no, line, "the HMC printed an error instead of data")
+        if no_results:
+            raise ctx.error(line_no, line, f"output after {NO_RESULTS!r}")
+        first = not data and not header
+        last_no, last_line = line_no, line
+        if stripped == NO_RESULTS:
+            if not first:
+                raise ctx.error(line_no, line, f"{NO_RESULTS!r} among data lines")
+            no_results = True
+        elif stripped == fields and first:
+            header = True  # printed by --header
+        else:
+            data = True
+            yield line_no, line
+    if not data and not no_results:
+        raise ctx.error(last_no, last_line, "a header line but no data (output truncated?)")
+
+
 def require_output(text: str, ctx: Context) -> None:
     """An empty capture is not 'nothing to report': most commands always print something."""
     if not text.strip():

@@ -46,25 +46,22 @@ mac_addr='FA2AD0C7F502', span=Span(1, 1))`` and two more.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
 from viosaudit.commands import ETH_FIELDS, FC_FIELDS, SCSI_FIELDS
 from viosaudit.model import Span, VirtualAdapterRecord, VirtualEthernetRecord
 from viosaudit.parse._text import (
     Context,
-    hmc_error_line,
+    hmc_data_lines,
     hmc_fields,
     int_field,
     none_if_blank,
-    numbered,
     optional_int,
-    require_output,
 )
 
 R = TypeVar("R", VirtualAdapterRecord, VirtualEthernetRecord)
 
-NO_RESULTS = "No results were found."
 _LEVEL = "lshwres -r virtualio --rsubtype {kind} --level lpar -m SYS -F {fields}"
 _ADAPTER_TYPES = ("client", "server")
 _WWPN = re.compile(r"^[0-9a-fA-F]{16}$")
@@ -95,10 +92,9 @@ def parse_eth(text: str, host: str = "-") -> tuple[VirtualEthernetRecord, ...]:
 
 def _parse(text: str, ctx: Context, fields: str, read: Callable[[int, str], R]) -> tuple[R, ...]:
     """Read every data line with ``read``; handle blank lines, errors, headers, 'No results'."""
-    require_output(text, ctx)
     records: list[R] = []
     slots: set[tuple[int, int]] = set()
-    for line_no, line in _data_lines(text, ctx, fields):
+    for line_no, line in hmc_data_lines(text, ctx, fields):
         record = read(line_no, line)
         key = (record.partition_id, record.slot)
         if key in slots:
@@ -106,36 +102,6 @@ def _parse(text: str, ctx: Context, fields: str, read: Callable[[int, str], R]) 
         slots.add(key)
         records.append(record)
     return tuple(records)
-
-
-def _data_lines(text: str, ctx: Context, fields: str) -> Iterator[tuple[int, str]]:
-    """The data lines; blank lines, one leading ``--header`` line and a lone 'No results' skipped."""
-    no_results = header = data = False
-    last_no, last_line = 0, ""
-    for line_no, line in numbered(text):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if hmc_error_line(line):
-            raise ctx.error(line_no, line, "the HMC printed an error instead of data")
-        if no_results:
-            raise ctx.error(line_no, line, f"output after {NO_RESULTS!r}")
-        first = not data and not header
-        last_no, last_line = line_no, line
-        if stripped == NO_RESULTS:
-            if not first:
-                raise ctx.error(line_no, line, f"{NO_RESULTS!r} among data lines")
-            no_results = True
-        elif stripped == fields and first:
-            header = True  # printed by --header
-        else:
-            data = True
-            yield line_no, line
-    if not data and not no_results:
-        raise ctx.error(last_no, last_line, "a header line but no data (output truncated?)")
-
-
-# ---------------------------------------------------------------- one line of each kind
 
 
 def _adapter(kind: str, line_no: int, line: str, ctx: Context) -> VirtualAdapterRecord:

@@ -31,51 +31,26 @@ from viosaudit.commands import LPAR_FIELDS
 from viosaudit.model import PartitionEnv, PartitionRecord, Span
 from viosaudit.parse._text import (
     Context,
-    hmc_error_line,
+    hmc_data_lines,
     hmc_fields,
     int_field,
-    numbered,
-    require_output,
 )
 
 COMMAND = f"lssyscfg -r lpar -m SYS -F {LPAR_FIELDS}"
-NO_RESULTS = "No results were found."
 
 _ENVS = {env.value: env for env in PartitionEnv}
 
 
 def parse(text: str, host: str = "-") -> tuple[PartitionRecord, ...]:
     ctx = Context(COMMAND, host)
-    require_output(text, ctx)
     records: list[PartitionRecord] = []
     ids: set[int] = set()
-    no_results = header = False
-    last_no, last_line = 0, ""
-    for line_no, line in numbered(text):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if hmc_error_line(line):
-            raise ctx.error(line_no, line, "the HMC printed an error instead of data")
-        if no_results:
-            raise ctx.error(line_no, line, f"output after {NO_RESULTS!r}")
-        first = not records and not header
-        last_no, last_line = line_no, line
-        if stripped == NO_RESULTS:
-            if not first:
-                raise ctx.error(line_no, line, f"{NO_RESULTS!r} among data lines")
-            no_results = True
-            continue
-        if stripped == LPAR_FIELDS and first:
-            header = True  # printed by --header
-            continue
+    for line_no, line in hmc_data_lines(text, ctx, LPAR_FIELDS):
         record = _record(line_no, line, ctx)
         if record.partition_id in ids:
             raise ctx.error(line_no, line, f"partition id {record.partition_id} is listed twice")
         ids.add(record.partition_id)
         records.append(record)
-    if not records and not no_results:
-        raise ctx.error(last_no, last_line, "a header line but no data (output truncated?)")
     return tuple(records)
 
 

@@ -27,10 +27,9 @@ import re
 
 from viosaudit.commands import SYS_FIELDS
 from viosaudit.model import ManagedSystemRecord, Span
-from viosaudit.parse._text import Context, hmc_error_line, hmc_fields, numbered, require_output
+from viosaudit.parse._text import Context, hmc_data_lines, hmc_fields
 
 COMMAND = f"lssyscfg -r sys -F {SYS_FIELDS}"
-NO_RESULTS = "No results were found."
 
 _TYPE_MODEL = re.compile(r"^[0-9A-Z]{4}-[0-9A-Z]{3}$")
 _SERIAL = re.compile(r"^[0-9A-Z]+$")
@@ -38,32 +37,7 @@ _SERIAL = re.compile(r"^[0-9A-Z]+$")
 
 def parse(text: str, host: str = "-") -> tuple[ManagedSystemRecord, ...]:
     ctx = Context(COMMAND, host)
-    require_output(text, ctx)
-    records: list[ManagedSystemRecord] = []
-    no_results = header = False
-    last_no, last_line = 0, ""
-    for line_no, line in numbered(text):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if hmc_error_line(line):
-            raise ctx.error(line_no, line, "the HMC printed an error instead of data")
-        if no_results:
-            raise ctx.error(line_no, line, f"output after {NO_RESULTS!r}")
-        first = not records and not header
-        last_no, last_line = line_no, line
-        if stripped == NO_RESULTS:
-            if not first:
-                raise ctx.error(line_no, line, f"{NO_RESULTS!r} among data lines")
-            no_results = True
-            continue
-        if stripped == SYS_FIELDS and first:
-            header = True  # printed by --header
-            continue
-        records.append(_record(line_no, line, ctx))
-    if not records and not no_results:
-        raise ctx.error(last_no, last_line, "a header line but no data (output truncated?)")
-    return tuple(records)
+    return tuple(_record(line_no, line, ctx) for line_no, line in hmc_data_lines(text, ctx, SYS_FIELDS))
 
 
 def _record(line_no: int, line: str, ctx: Context) -> ManagedSystemRecord:
