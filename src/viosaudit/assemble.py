@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from viosaudit.errors import ParseError, SnapshotError
@@ -157,6 +157,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
                 )
             )
 
+    vioses = _with_trunk_priorities(parsed, systems, vioses)
     gaps.extend(_missing(parsed, systems, vioses, snapshot))
     known = {(v.managed_system, v.name) for v in vioses}
     for (system_name, partition), captures in sorted(vios_captures.items()):
@@ -400,6 +401,26 @@ def _network_paths(
                         )
                     )
     return paths
+
+
+def _with_trunk_priorities(
+    parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]
+) -> list[Vios]:
+    """Each VIOS's lowest SEA trunk priority, from the owning HMC's lshwres eth (1 = primary SEA)."""
+    owner = {s.name: (s.serial, s.hmcs[0]) for s in systems if s.hmcs}
+    lowest: dict[PartitionKey, int] = {}
+    for p in parsed:
+        c = p.capture
+        if c.command_id != "lshwres_eth" or p.error or c.managed_system not in owner:
+            continue
+        serial, hmc = owner[c.managed_system]
+        if c.host != hmc:
+            continue
+        for r in p.records:
+            if isinstance(r, VirtualEthernetRecord) and r.is_trunk and r.trunk_priority is not None:
+                key = PartitionKey(serial, r.partition_id)
+                lowest[key] = min(lowest.get(key, r.trunk_priority), r.trunk_priority)
+    return [replace(v, trunk_priority=lowest.get(v.key)) for v in vioses]
 
 
 def _span_ref(src: SourceRef | None, first: int, last: int) -> SourceRef:

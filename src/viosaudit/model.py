@@ -379,6 +379,14 @@ class Vios:
     npiv: Observed[tuple[NpivMapping, ...]]
     network: Observed[tuple[SeaMapping, ...]]
     source: SourceRef
+    trunk_priority: int | None = None  # lowest SEA trunk priority (HMC lshwres eth): 1 = primary SEA
+
+    @property
+    def sea_role(self) -> str | None:
+        """'primary' (trunk priority 1) or 'backup' (higher), as SEA failover elects them; None if unknown."""
+        if self.trunk_priority is None:
+            return None
+        return "primary" if self.trunk_priority == 1 else "backup"
 
     def fileset_level(self, name: str) -> Level | None:
         if not self.filesets.ok or self.filesets.value is None:

@@ -552,9 +552,9 @@ class _Builder:
             if not to_patch:
                 continue
             all_vios = self.estate.vios_of(system.serial)
-            # Without the SEA role in the model, the higher partition id is taken as the backup VIOS
-            # (vios2 conventionally backs up vios1); the plan tells the admin to confirm it first.
-            to_patch.sort(key=lambda v: -v.key.partition_id)
+            # The backup VIOS first: the one whose SEA trunk priority is higher (the HMC's view); without
+            # trunk adapters, the higher partition id (vios2 conventionally backs up vios1).
+            to_patch.sort(key=lambda v: (-(v.trunk_priority or 0), -v.key.partition_id))
             fails = [f for f in self.by_serial[system.serial] if f.verdict is Verdict.FAIL]
             outage: list[str] = [p for f in fails if f.outage for p in f.affected_partitions]
             assumed = False
@@ -620,7 +620,11 @@ class _Builder:
         for order, vios in enumerate(to_patch, start=1):
             level = str(vios.level.value) if vios.level.ok and vios.level.value else vios.level.status.value
             if dual and order == 1:
-                note = "first: assumed backup VIOS (higher partition id); confirm the SEA is BACKUP"
+                note = (
+                    f"first: backup VIOS (SEA trunk priority {vios.trunk_priority}); confirm the SEA is BACKUP"
+                    if vios.sea_role == "backup"
+                    else "first: assumed backup VIOS (higher partition id); confirm the SEA is BACKUP"
+                )
             elif dual:
                 note = "after the first is back and every client path is Enabled again"
             else:
