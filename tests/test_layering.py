@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).parents[1] / "src" / "viosaudit"
 # Pure types and formats any stage may use, then the stages in flow order. Parsers come before the
 # collectors because HMC discovery reads lssyscfg output to know which systems to visit.
 RANK = {
-    "errors": 0, "commands": 0, "model": 0, "jsonable": 0, "business": 0, "snapshot": 0, "config": 0,
+    "errors": 0, "commands": 0, "model": 0, "jsonable": 0, "business": 0, "snapshot": 0, "config": 0, "sanitize": 0,
     "parse": 1,
     "collect": 2,
     "assemble": 3,

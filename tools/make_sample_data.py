@@ -1003,7 +1003,7 @@ def write_snapshot(root: Path) -> None:
     clock = Clock(FIRST_COMMAND_AT)
     for host, command_id, system_name, output in hmc_captures(topos):
         started, ended = clock.span(output)
-        writer.add(
+        writer.add_capture(
             host=host,
             role=Role.HMC,
             command_id=command_id,
@@ -1020,7 +1020,7 @@ def write_snapshot(root: Path) -> None:
             for command_id, render in vios_outputs(topo, vt):
                 line = BY_ID[command_id].line
                 if vios.via_hmc and BY_ID[command_id].needs_root:
-                    writer.gap(
+                    writer.add_gap(
                         Gap(
                             host=vios.name,
                             command_id=command_id,
@@ -1034,7 +1034,7 @@ def write_snapshot(root: Path) -> None:
                     continue
                 output = render()
                 started, ended = clock.span(output)
-                writer.add(
+                writer.add_capture(
                     host=vios.name,
                     role=Role.VIOS,
                     command_id=command_id,

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from viosaudit.commands import identify
+from viosaudit.config import add_arguments
 from viosaudit.errors import ParseError, ViosauditError
 from viosaudit.jsonable import to_jsonable
 from viosaudit.parse import parse_output
+
+if TYPE_CHECKING:
+    from viosaudit.collect import CollectResult
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -36,6 +42,41 @@ def _cmd_parse(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     print(json.dumps(to_jsonable(records), indent=2))
     return EXIT_OK
+
+
+def _collect(args: argparse.Namespace) -> CollectResult:
+    from viosaudit.collect import collect, make_processor
+    from viosaudit.config import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("paramiko").setLevel(logging.WARNING)
+    settings = load_settings(Path(args.config), flags=vars(args))
+    result = collect(settings, processor=make_processor(sys.stderr))
+    manifest = result.manifest
+    interrupted = " (interrupted: what finished is on disk, the rest is listed as gaps)" if result.interrupted else ""
+    print(f"{result.snapshot_dir}: {len(manifest.captures)} captures, {len(manifest.gaps)} gaps{interrupted}")
+    return result
+
+
+def _cmd_collect(args: argparse.Namespace) -> int:
+    return EXIT_PARTIAL if _collect(args).partial else EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    collected = _collect(args)
+    args.snapshot = str(collected.snapshot_dir)
+    status = _cmd_report(args)
+    return EXIT_PARTIAL if collected.partial and status == EXIT_OK else status
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from viosaudit.collect import import_archive
+
+    archive = Path(args.archive)
+    into = Path(args.into) if args.into else Path("snapshots") / archive.name.split(".tar")[0]
+    result = import_archive(archive, into, managed_system=args.managed_system, partition=args.partition)
+    print(f"{into}: {len(result.captures)} captures imported, {len(result.gaps)} gaps")
+    return EXIT_PARTIAL if any(not g.expected for g in result.gaps) else EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -94,6 +135,14 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--services", help="CSV: partition_name,service,owner,criticality")
+    p.add_argument("--accepted", help="accepted-risk register (TOML)")
+    p.add_argument("--catalogue", help="APAR catalogue to use instead of the shipped one (TOML)")
+    p.add_argument("--out", help="report folder (default: reports/<today>)")
+    p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="viosaudit",
@@ -105,12 +154,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="judge a snapshot and write the PDF, XLSX and evidence zip")
     p.add_argument("snapshot", help="snapshot folder (see docs/snapshot-format.md)")
-    p.add_argument("--services", help="CSV: partition_name,service,owner,criticality")
-    p.add_argument("--accepted", help="accepted-risk register (TOML)")
-    p.add_argument("--catalogue", help="APAR catalogue to use instead of the shipped one (TOML)")
-    p.add_argument("--out", help="output folder (default: reports/<today>)")
-    p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
+    _report_arguments(p)
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("collect", help="take a snapshot of the estate over SSH (docs/collect.md)")
+    p.add_argument("--config", required=True, help="TOML file listing the HMCs and VIOS")
+    add_arguments(p)
+    p.set_defaults(func=_cmd_collect)
+
+    p = sub.add_parser("run", help="collect, then report on the new snapshot")
+    p.add_argument("--config", required=True, help="TOML file listing the HMCs and VIOS")
+    add_arguments(p)
+    _report_arguments(p)
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("import", help="add an archive written by viosaudit-capture.ksh to a snapshot")
+    p.add_argument("archive", help="the .tar (or .tar.gz) the script wrote on the VIOS")
+    p.add_argument("--into", help="snapshot folder (default: snapshots/<archive name>)")
+    p.add_argument("--managed-system", help="managed system of the VIOS, when the archive does not name it")
+    p.add_argument("--partition", help="VIOS partition name, when the archive does not name it")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("parse", help="print the records parsed from one captured output as JSON")
     p.add_argument("--command", required=True, help='the command line that produced FILE, e.g. "lsmap -all"')

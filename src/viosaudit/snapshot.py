@@ -16,14 +16,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, replace
+import threading
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from viosaudit.commands import BY_ID, Role
 from viosaudit.errors import SnapshotError
+from viosaudit.sanitize import Sanitizer
 
 FORMAT = "viosaudit-snapshot/1"
 MANIFEST = "manifest.json"
@@ -160,30 +161,79 @@ def capture_path(host: str, command_id: str, managed_system: str | None = None) 
     return f"captures/{safe_name(host)}/{command_id}{suffix}.txt"
 
 
+def _entry(data: dict[str, Any]) -> str:
+    """One manifest list entry on one line: readable (one capture per line) and written by the C
+    JSON encoder (``indent`` would select the pure-Python one, the largest CPU cost of a big run)."""
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _capture_json(capture: Capture) -> dict[str, Any]:
+    """``Capture.to_json()`` without ``dataclasses.asdict``'s deep copies (same keys, same order)."""
+    data = {name: getattr(capture, name) for name in _CAPTURE_FIELDS}
+    data["role"] = capture.role.value
+    return data
+
+
+_CAPTURE_FIELDS = tuple(f.name for f in fields(Capture))
+
+
+def _json_list(name: str, entries: list[str], last: bool = False) -> str:
+    end = "\n" if last else ",\n"
+    if not entries:
+        return f'  "{name}": []{end}'
+    return f'  "{name}": [\n    ' + ",\n    ".join(entries) + f"\n  ]{end}"
+
+
 class SnapshotWriter:
-    """Writes captures as they arrive and rewrites the manifest after each, so an interrupted run loses
-    nothing that finished: what is on disk is always listed, and what is missing is a gap."""
+    """Writes captures, gaps and notes (from many threads at once) into one snapshot folder.
+
+    Everything passes the sanitizer before it is written. ``add_capture`` returns only once a manifest
+    listing the new capture is on disk, and one manifest write serves every thread waiting for it
+    (group commit): an interrupted or killed run loses nothing it had finished, and a large estate is
+    written in linear time. The manifest on disk is always complete JSON (temporary file + rename).
+    """
 
     def __init__(
         self,
         root: Path,
         *,
+        sanitizer: Sanitizer | None = None,
         snapshot_id: str | None = None,
         collector: str = "viosaudit",
         created: str | None = None,
+        existing: Manifest | None = None,
     ) -> None:
         self.root = root
+        self.sanitizer = sanitizer or Sanitizer()
         root.mkdir(parents=True, exist_ok=True)
-        self._manifest = Manifest(
+        base = existing or Manifest(
             snapshot_id=snapshot_id or root.name, created=created or now_iso(), collector=collector
         )
-        self._flush()
+        self._head = base
+        self._captures: dict[str, Capture] = {c.file: c for c in base.captures}
+        self._capture_json: dict[str, str] = {c.file: _entry(_capture_json(c)) for c in base.captures}
+        self._gaps: list[Gap] = list(base.gaps)
+        self._gap_json: list[str] = [_entry(g.to_json()) for g in base.gaps]
+        self._notes: list[str] = list(base.notes)
+        self._owners: dict[str, tuple[str, str | None, str | None]] = {}
+        self._folders: set[str] = set()
+        for c in base.captures:
+            folder = c.file.rsplit("/", 1)[0]
+            self._owners.setdefault(
+                folder, (c.role.value, c.managed_system if c.role is Role.VIOS else None, c.partition)
+            )
+        self._lock = threading.Lock()
+        self._dirty = threading.Condition(self._lock)  # the writer thread waits here for work
+        self._written = threading.Condition(self._lock)  # callers wait here for their entry to be on disk
+        self._flusher: threading.Thread | None = None
+        self._error: OSError | None = None
+        self._version = 0
+        self._flushed = 0
+        self._flush(force=True)
 
-    @property
-    def manifest(self) -> Manifest:
-        return self._manifest
+    # ------------------------------------------------------------------ adding
 
-    def add(
+    def add_capture(
         self,
         *,
         host: str,
@@ -198,43 +248,143 @@ class SnapshotWriter:
         partition: str | None = None,
         via: str | None = None,
     ) -> Capture:
-        relative = capture_path(host, command_id, managed_system)
+        """Write one capture (sanitized) and list it; returns once the manifest on disk lists it."""
+        if command_id not in BY_ID:
+            raise SnapshotError(f"unknown command id {command_id!r}")
+        data, masked = self.sanitizer.data(output)
+        with self._lock:
+            relative = self._claim(host, role, command_id, managed_system, partition)
         path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(output)
+        folder = relative.rsplit("/", 1)[0]
+        if folder not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(data)
         tmp.replace(path)
         capture = Capture(
             file=relative,
             host=host,
             role=role,
             command_id=command_id,
-            command=command,
+            command=self.sanitizer.text(command),
             started=started,
             ended=ended,
             exit_status=exit_status,
-            sha256=sha256_bytes(output),
+            sha256=sha256_bytes(data),
             managed_system=managed_system,
             partition=partition,
             via=via,
         )
-        kept = tuple(c for c in self._manifest.captures if c.file != relative)
-        self._manifest = replace(self._manifest, captures=(*kept, capture))
-        self._flush()
+        entry = _entry(_capture_json(capture))
+        with self._lock:
+            self._captures.pop(relative, None)
+            self._captures[relative] = capture
+            self._capture_json.pop(relative, None)
+            self._capture_json[relative] = entry
+            if masked:
+                self._notes.append(f"{relative}: {masked} secret(s) masked before writing")
+            self._version += 1
+            version = self._version
+        self._flush(version)
         return capture
 
-    def gap(self, gap: Gap) -> None:
-        self._manifest = replace(self._manifest, gaps=(*self._manifest.gaps, gap))
-        self._flush()
+    def add_gap(self, gap: Gap) -> None:
+        gap = replace(gap, reason=self.sanitizer.text(gap.reason))
+        with self._lock:
+            self._gaps.append(gap)
+            self._gap_json.append(_entry(gap.to_json()))
+            self._version += 1
+            version = self._version
+        self._flush(version)
 
     def note(self, text: str) -> None:
-        self._manifest = replace(self._manifest, notes=(*self._manifest.notes, text))
-        self._flush()
+        with self._lock:
+            self._notes.append(self.sanitizer.text(text))
+            self._version += 1
+            version = self._version
+        self._flush(version)
 
-    def _flush(self) -> None:
-        tmp = self.root / (MANIFEST + ".part")
-        tmp.write_text(json.dumps(self._manifest.to_json(), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(self.root / MANIFEST)
+    @property
+    def manifest(self) -> Manifest:
+        with self._lock:
+            return Manifest(
+                snapshot_id=self._head.snapshot_id,
+                created=self._head.created,
+                collector=self._head.collector,
+                captures=tuple(self._captures.values()),
+                gaps=tuple(self._gaps),
+                notes=tuple(self._notes),
+                format=self._head.format,
+            )
+
+    # ------------------------------------------------------------------ internals
+
+    def _claim(self, host: str, role: Role, command_id: str, system: str | None, partition: str | None) -> str:
+        """The capture's file: the standard path, unless another host already owns that folder
+        (two VIOS both named ``vios1`` on different systems): then ``<host>@<system>``."""
+        identity = (role.value, system if role is Role.VIOS else None, partition)
+        folder = f"captures/{safe_name(host)}"
+        owner = self._owners.setdefault(folder, identity)
+        if owner == identity:
+            return capture_path(host, command_id, system)
+        alternative = safe_name(f"{host}@{system or 'unknown-system'}")
+        folder = f"captures/{alternative}"
+        if self._owners.setdefault(folder, identity) != identity:
+            raise SnapshotError(f"two hosts named {host!r} on {system!r}: cannot tell their captures apart")
+        note = f"host {host} on {system}: captures kept in {folder}/ (another host of the same name exists)"
+        if note not in self._notes:
+            self._notes.append(note)
+        return capture_path(alternative, command_id, system)
+
+    def _flush(self, version: int = 0, *, force: bool = False) -> None:
+        """Return once a manifest holding entry ``version`` is on disk (``force``: write one now)."""
+        with self._lock:
+            if force:
+                self._version += 1
+                version = self._version
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_loop, name="manifest-writer", daemon=True)
+                self._flusher.start()
+            self._dirty.notify()
+            while self._flushed < version and self._error is None:
+                self._written.wait()
+            if self._error is not None:
+                raise SnapshotError(f"{self.root}: cannot write {MANIFEST}: {self._error}")
+
+    def _flush_loop(self) -> None:
+        """Write the manifest whenever something was added: one write serves every waiting thread."""
+        while True:
+            with self._lock:
+                while self._flushed >= self._version:
+                    self._dirty.wait()
+                current = self._version
+                notes = _json_list("notes", [json.dumps(n) for n in self._notes])
+                entries = list(self._capture_json.values())
+                gaps = _json_list("gaps", self._gap_json, last=True)
+                head = self._head
+            captures = (
+                '  "captures": [\n    ' + ",\n    ".join(entries) + "\n  ],\n" if entries else '  "captures": [],\n'
+            )
+            text = (
+                "{\n"
+                f'  "format": {json.dumps(head.format or FORMAT)},\n'
+                f'  "snapshot_id": {json.dumps(head.snapshot_id)},\n'
+                f'  "created": {json.dumps(head.created)},\n'
+                f'  "collector": {json.dumps(head.collector)},\n' + notes + captures + gaps + "}\n"
+            )
+            try:
+                tmp = self.root / (MANIFEST + ".part")
+                tmp.write_bytes(text.encode("utf-8"))
+                tmp.replace(self.root / MANIFEST)
+            except OSError as exc:
+                with self._lock:
+                    self._error = exc
+                    self._written.notify_all()
+                return
+            with self._lock:
+                self._flushed = current
+                self._written.notify_all()
 
 
 def _capture_from_json(data: dict[str, Any], where: str) -> Capture:
@@ -297,16 +447,3 @@ def open_snapshot(root: Path) -> Snapshot:
         gaps=tuple(_gap_from_json(g, str(path)) for g in data.get("gaps", [])),
     )
     return Snapshot(root=root, manifest=manifest)
-
-
-def build_manifest_for_folder(
-    root: Path, entries: Iterable[dict[str, Any]], *, snapshot_id: str, created: str, collector: str
-) -> Manifest:
-    """Build (and write) a manifest for capture files already on disk, hashing each one."""
-    captures = []
-    for entry in entries:
-        path = root / entry["file"]
-        captures.append(_capture_from_json({**entry, "sha256": sha256_file(path)}, str(path)))
-    manifest = Manifest(snapshot_id=snapshot_id, created=created, collector=collector, captures=tuple(captures))
-    (root / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
-    return manifest

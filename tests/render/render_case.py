@@ -244,7 +244,7 @@ def build_snapshot(root: Path) -> Snapshot:
     writer = SnapshotWriter(root, snapshot_id=SNAPSHOT_ID, collector="test", created=CAPTURED_AT)
     for host, command_id, system, data in RAW:
         role = BY_ID[command_id].role
-        writer.add(host=host, role=role if role is Role.HMC else Role.VIOS, command_id=command_id,
+        writer.add_capture(host=host, role=role if role is Role.HMC else Role.VIOS, command_id=command_id,
                    command=BY_ID[command_id].line, output=data, started=CAPTURED_AT, ended=CAPTURED_AT,
                    managed_system=system)
     return open_snapshot(root)

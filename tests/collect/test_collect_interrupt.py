@@ -1,0 +1,142 @@
+"""An interrupted run keeps what it finished: kill a collector process mid-run and read its snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from estate import simple_estate
+
+from viosaudit.collect import Status, collect
+from viosaudit.snapshot import MANIFEST, open_snapshot
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from viosaudit.collect import collect
+    from viosaudit.config import load_settings
+    result = collect(load_settings(Path(sys.argv[1]), env={}))
+    print("interrupted" if result.interrupted else "finished", flush=True)
+    """
+)
+
+
+def _config(estate, tmp_path: Path, key: Path, known_hosts: Path) -> Path:
+    lines = [
+        "[collect]",
+        f'output = "{tmp_path / "snapshot"}"',
+        f'key_file = "{key}"',
+        f'known_hosts = "{known_hosts}"',
+        "use_agent = false",
+        "concurrency = 2",
+        "hmc_sessions = 1",
+        "",
+        "[[hmc]]",
+        'name = "hmc1"',
+        'address = "127.0.0.1"',
+        f"port = {estate['hmc1'].port}",
+    ]
+    for name, host in estate.hosts.items():
+        if host.role == "vios":
+            lines += [
+                "",
+                "[[vios]]",
+                f'name = "{name}"',
+                'address = "127.0.0.1"',
+                f"port = {host.port}",
+                f'managed_system = "{host.vios_identity[0]}"',
+            ]
+    path = tmp_path / "viosaudit.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _start(make_estate, tmp_path, client_key):
+    estate = make_estate(simple_estate(systems=3))
+    for host in estate.hosts.values():
+        host.behaviour.latency = 0.15
+    config = _config(estate, tmp_path, client_key[1], estate.write_known_hosts(tmp_path / "known_hosts"))
+    process = subprocess.Popen([sys.executable, "-c", CHILD, str(config)], stdout=subprocess.PIPE, text=True)
+    manifest = tmp_path / "snapshot" / MANIFEST
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if len(json.loads(manifest.read_text())["captures"]) >= 5:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    else:
+        process.kill()
+        pytest.fail("the collector wrote no captures")
+    return estate, process
+
+
+def _check_snapshot(root: Path) -> tuple[int, int]:
+    snapshot = open_snapshot(root)  # the manifest is complete JSON
+    for capture in snapshot.manifest.captures:
+        assert snapshot.verify(capture) is None, capture.file
+    listed = {c.file for c in snapshot.manifest.captures}
+    on_disk = {str(p.relative_to(root)) for p in (root / "captures").rglob("*.txt")}
+    assert listed <= on_disk
+    return len(listed), len(snapshot.manifest.gaps)
+
+
+def test_sigkill_mid_run_leaves_a_valid_manifest(make_estate, tmp_path, client_key):
+    _estate, process = _start(make_estate, tmp_path, client_key)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    captures, _ = _check_snapshot(tmp_path / "snapshot")
+    assert 5 <= captures < 6 * 6 + 2 + 4 * 3
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_ctrl_c_records_gaps_for_what_did_not_run(make_estate, tmp_path, client_key, signum):
+    _estate, process = _start(make_estate, tmp_path, client_key)
+    os.kill(process.pid, signum)
+    out, _ = process.communicate(timeout=30)
+    assert out.strip() == "interrupted"
+    _captures, gaps = _check_snapshot(tmp_path / "snapshot")
+    snapshot = open_snapshot(tmp_path / "snapshot")
+    assert gaps > 0 and any("interrupted" in g.reason for g in snapshot.manifest.gaps)
+    assert any("run interrupted" in n for n in snapshot.manifest.notes)
+    # every step of every direct VIOS is accounted for: a capture or a gap
+    for vios in ("vios001a", "vios001b", "vios002a", "vios002b", "vios003a", "vios003b"):
+        done = {c.command_id for c in snapshot.manifest.captures if c.host == vios}
+        missing = {g.command_id for g in snapshot.manifest.gaps if g.host == vios}
+        assert done | missing == {"ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc"}, vios
+
+
+def test_cancel_event_stops_the_run_in_process(make_estate, settings_for):
+    estate = make_estate(simple_estate(systems=3))
+    for host in estate.hosts.values():
+        host.behaviour.latency = 0.05
+    cancel = threading.Event()
+
+    class StopAfterThree:
+        seen = 0
+
+        def planned(self, count: int) -> None: ...
+
+        def finished(self, outcome) -> None:
+            self.seen += 1
+            if self.seen == 3:
+                cancel.set()
+
+        def message(self, text: str) -> None: ...
+
+        def close(self) -> None: ...
+
+    result = collect(settings_for(estate, concurrency=1, hmc_sessions=1), processor=StopAfterThree(), cancel=cancel)
+    assert result.interrupted and result.partial
+    assert any(o.status is Status.NOT_RUN for o in result.outcomes)
+    assert len(result.manifest.captures) < 10
