@@ -109,7 +109,10 @@ def generated_estate(n_systems: int, clients_per_system: int = 40) -> Estate:
             for pid in (1,) if c % 10 == 0 else (1, 2):
                 for kind in (PathKind.VSCSI, PathKind.NPIV, PathKind.NETWORK):
                     paths.append(IoPath(kind, key, PartitionKey(serial, pid), "vhost0", ("hdisk1",), "", REF))
-    return Estate("bench", "2026-11-23T06:00:00Z", tuple(systems), tuple(vioses), tuple(clients), tuple(paths))
+    views = frozenset((s.serial, c) for s in systems for c in ("lshwres_scsi", "lshwres_fc", "lshwres_eth"))
+    return Estate(
+        "bench", "2026-11-23T06:00:00Z", tuple(systems), tuple(vioses), tuple(clients), tuple(paths), hmc_views=views
+    )
 
 
 def main() -> int:

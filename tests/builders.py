@@ -123,6 +123,8 @@ class EstateBuilder:
         return self
 
     def build(self) -> Estate:
+        missing = {(self.systems[g.managed_system].serial, g.command_id) for g in self.gaps if g.managed_system}
+        views = {(s.serial, c) for s in self.systems.values() for c in ("lshwres_scsi", "lshwres_fc", "lshwres_eth")}
         return Estate(
             snapshot_id="test",
             captured_at="2026-11-23T06:00:00Z",
@@ -132,4 +134,5 @@ class EstateBuilder:
             paths=tuple(self.paths),
             links=tuple(self.links),
             gaps=tuple(self.gaps),
+            hmc_views=frozenset(views - missing),
         )

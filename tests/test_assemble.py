@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -79,3 +80,23 @@ def test_tampered_missing_and_unjoinable_captures_become_gaps(tmp_path: Path) ->
     vios = {v.name: v for v in estate.vioses}
     assert vios["p9a-vios1"].vscsi.status is Collected.UNREADABLE
     assert vios["p9a-vios2"].npiv.status is Collected.UNREADABLE
+
+
+def test_a_failed_copy_on_one_hmc_does_not_hide_the_good_copy_on_another(tmp_path: Path) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(SAMPLE, snapshot)
+    relative = "captures/hmc01/lshwres_scsi@E980-CORE-E.txt"
+    (snapshot / relative).write_text("HSCL8012 The managed system is not available.\n")
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    for entry in manifest["captures"]:
+        if entry["file"] == relative:
+            entry["sha256"] = hashlib.sha256((snapshot / relative).read_bytes()).hexdigest()
+    (snapshot / "manifest.json").write_text(json.dumps(manifest))
+    damaged = build_estate(open_snapshot(snapshot))
+    original = build_estate(open_snapshot(SAMPLE))
+    assert ("7848E2X", "lshwres_scsi") in damaged.hmc_views
+    def e980_vscsi_links(estate: Estate) -> int:
+        return sum(1 for link in estate.links if link.vios.serial == "7848E2X" and link.kind is PathKind.VSCSI)
+
+    assert e980_vscsi_links(damaged) == e980_vscsi_links(original) > 0
+    assert any(g.host == "hmc01" and g.command_id == "lshwres_scsi" and "HSCL8012" in g.reason for g in damaged.gaps)

@@ -5,7 +5,7 @@ partition id, and turn whatever could not be collected or read into gaps ("unkno
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -182,6 +182,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
         clients=tuple(clients),
         paths=tuple(_paths(vioses)) + tuple(_network_paths(parsed, systems, vioses)),
         links=tuple(_links(parsed, systems)),
+        hmc_views=frozenset((serial, p.capture.command_id) for serial, p in _per_system(parsed, systems, HMC_VIEWS)),
         gaps=tuple(gaps),
     )
 
@@ -220,6 +221,7 @@ def _vios(
 
 
 SYSTEM_COMMANDS = ("lssyscfg_lpar", "lshwres_scsi", "lshwres_fc", "lshwres_eth")
+HMC_VIEWS = SYSTEM_COMMANDS[1:]
 
 
 def _missing(
@@ -359,6 +361,24 @@ def _paths(vioses: list[Vios]) -> list[IoPath]:
     return paths
 
 
+def _per_system(
+    parsed: tuple[Parsed, ...], systems: list[ManagedSystem], command_ids: tuple[str, ...]
+) -> Iterator[tuple[str, Parsed]]:
+    """(serial, capture) for each system and HMC command: the first HMC (by name) whose copy was read.
+
+    Several HMCs may list one system; it counts once, and a failed copy on one HMC does not hide a good
+    copy on another.
+    """
+    serial_of = {s.name: s.serial for s in systems}
+    chosen: dict[tuple[str, str], Parsed] = {}
+    for p in sorted(parsed, key=lambda p: p.capture.host):
+        c = p.capture
+        if c.command_id in command_ids and p.error is None and c.managed_system in serial_of:
+            chosen.setdefault((c.managed_system, c.command_id), p)
+    for (system_name, _command_id), p in chosen.items():
+        yield serial_of[system_name], p
+
+
 def _network_paths(
     parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]
 ) -> list[IoPath]:
@@ -367,16 +387,9 @@ def _network_paths(
     From ``lshwres --rsubtype eth``: a client adapter's VLANs on a virtual switch reach the network
     through each VIOS that has a trunk adapter carrying that VLAN on the same switch.
     """
-    owner = {s.name: (s.serial, s.hmcs[0]) for s in systems if s.hmcs}
     vios_ids = {(v.key.serial, v.key.partition_id) for v in vioses}
     paths: list[IoPath] = []
-    for p in parsed:
-        c = p.capture
-        if c.command_id != "lshwres_eth" or p.error or c.managed_system not in owner:
-            continue
-        serial, hmc = owner[c.managed_system]
-        if c.host != hmc:
-            continue
+    for serial, p in _per_system(parsed, systems, ("lshwres_eth",)):
         records = [r for r in p.records if isinstance(r, VirtualEthernetRecord)]
         trunks: dict[tuple[str | None, int], list[VirtualEthernetRecord]] = defaultdict(list)
         for r in records:
@@ -407,15 +420,8 @@ def _with_trunk_priorities(
     parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]
 ) -> list[Vios]:
     """Each VIOS's lowest SEA trunk priority, from the owning HMC's lshwres eth (1 = primary SEA)."""
-    owner = {s.name: (s.serial, s.hmcs[0]) for s in systems if s.hmcs}
     lowest: dict[PartitionKey, int] = {}
-    for p in parsed:
-        c = p.capture
-        if c.command_id != "lshwres_eth" or p.error or c.managed_system not in owner:
-            continue
-        serial, hmc = owner[c.managed_system]
-        if c.host != hmc:
-            continue
+    for serial, p in _per_system(parsed, systems, ("lshwres_eth",)):
         for r in p.records:
             if isinstance(r, VirtualEthernetRecord) and r.is_trunk and r.trunk_priority is not None:
                 key = PartitionKey(serial, r.partition_id)
@@ -429,17 +435,10 @@ def _span_ref(src: SourceRef | None, first: int, last: int) -> SourceRef:
 
 
 def _links(parsed: tuple[Parsed, ...], systems: list[ManagedSystem]) -> list[AdapterLink]:
-    """Client adapters and the VIOS they point at, from the first HMC (by name) that lists each system."""
-    owner = {s.name: (s.serial, s.hmcs[0]) for s in systems if s.hmcs}
+    """Client adapters and the VIOS they point at, as the HMC profile shows them."""
     kinds = {"lshwres_scsi": PathKind.VSCSI, "lshwres_fc": PathKind.NPIV}
     links: list[AdapterLink] = []
-    for p in parsed:
-        c = p.capture
-        if c.command_id not in kinds or p.error or c.managed_system not in owner:
-            continue
-        serial, hmc = owner[c.managed_system]
-        if c.host != hmc:
-            continue
+    for serial, p in _per_system(parsed, systems, tuple(kinds)):
         for rec in p.records:
             if not isinstance(rec, VirtualAdapterRecord) or rec.adapter_type != "client":
                 continue
@@ -447,7 +446,7 @@ def _links(parsed: tuple[Parsed, ...], systems: list[ManagedSystem]) -> list[Ada
                 continue
             links.append(
                 AdapterLink(
-                    kind=kinds[c.command_id],
+                    kind=kinds[p.capture.command_id],
                     client=PartitionKey(serial, rec.partition_id),
                     vios=PartitionKey(serial, rec.remote_partition_id),
                     client_slot=rec.slot,

@@ -458,6 +458,7 @@ class Estate:
     paths: tuple[IoPath, ...]
     links: tuple[AdapterLink, ...] = field(default=())
     gaps: tuple[EstateGap, ...] = field(default=())
+    hmc_views: frozenset[tuple[str, str]] = field(default=frozenset())  # (serial, command id) read from an HMC
 
     def vios_of(self, serial: str) -> tuple[Vios, ...]:
         return tuple(v for v in self.vioses if v.key.serial == serial)

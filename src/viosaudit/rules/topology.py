@@ -75,12 +75,11 @@ class Topology:
             self.paths_by_client[p.client].append(p)
         for link in estate.links:
             self.linked[(link.client, link.kind)].add(link.vios)
-        uncollected = {(g.managed_system, g.command_id) for g in estate.gaps}
         self._links_missing = {
             (s.serial, kind)
             for s in estate.systems
             for kind, command_id in HMC_VIEW.items()
-            if (s.name, command_id) in uncollected
+            if (s.serial, command_id) not in estate.hmc_views
         }
 
     def collected(self, vios: Vios, kind: PathKind) -> bool:
