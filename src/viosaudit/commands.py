@@ -81,7 +81,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("lsmap_all", Role.VIOS, "lsmap -all", r"^lsmap\b(?!.*\s-(npiv|net)\b)"),
     Command("lsmap_npiv", Role.VIOS, "lsmap -all -npiv", r"^lsmap\b.*\s-npiv\b"),
     Command("lsmap_net", Role.VIOS, "lsmap -all -net", r"^lsmap\b.*\s-net\b"),
-    Command("emgr_l", Role.VIOS, "emgr -l", r"^(/usr/sbin/)?emgr\s+-l\b", needs_root=True),
+    # emgr prints "There is no efix data on this system." on stderr: merged, or a VIOS without interim
+    # fixes would leave an empty capture that reads as "unreadable" instead of "no ifixes".
+    Command("emgr_l", Role.VIOS, "emgr -l 2>&1", r"^(/usr/sbin/)?emgr\s+-l\b", needs_root=True),
     Command("lslpp_lc", Role.VIOS, "lslpp -Lc", r"^(/usr/bin/)?lslpp\s+-L\w*c", needs_root=True),
 )
 

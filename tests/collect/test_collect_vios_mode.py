@@ -19,7 +19,7 @@ def test_direct_vios_runs_all_six_commands_with_oem_setup_env_pipe(make_estate, 
     by_id = {c.command_id: c for c in snapshot.manifest.captures}
     assert set(by_id) == {"ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc"}
     assert by_id["lsmap_all"].command == "ioscli lsmap -all"
-    assert by_id["emgr_l"].command == "echo 'emgr -l' | ioscli oem_setup_env"
+    assert by_id["emgr_l"].command == "echo 'emgr -l 2>&1' | ioscli oem_setup_env"
     assert by_id["lslpp_lc"].command == "echo 'lslpp -Lc' | ioscli oem_setup_env"
     assert {(c.host, c.managed_system, c.partition, c.via) for c in by_id.values()} == {
         ("vios001a", "P9-001", "vios001a", None)

@@ -161,7 +161,9 @@ run ioslevel "$IOSCLI ioslevel" "$IOSCLI" ioslevel
 run lsmap_all "$IOSCLI lsmap -all" "$IOSCLI" lsmap -all
 run lsmap_npiv "$IOSCLI lsmap -all -npiv" "$IOSCLI" lsmap -all -npiv
 run lsmap_net "$IOSCLI lsmap -all -net" "$IOSCLI" lsmap -all -net
-run emgr_l "emgr -l" emgr -l
+# emgr reports "There is no efix data on this system." on stderr: keep it in the capture.
+emgr_merged() { emgr -l 2>&1; }
+run emgr_l "emgr -l 2>&1" emgr_merged
 run lslpp_lc "lslpp -Lc" lslpp -Lc
 
 UID_NOW=$(id -u 2>/dev/null)
