@@ -8,6 +8,7 @@ from viosaudit.model import (
     AdapterLink,
     ClientLpar,
     Collected,
+    DiskReserve,
     Estate,
     EstateGap,
     Fileset,
@@ -20,6 +21,7 @@ from viosaudit.model import (
     PartitionEnv,
     PartitionKey,
     PathKind,
+    SeaAttributes,
     SourceRef,
     Span,
     Vios,
@@ -41,6 +43,15 @@ def ifix(label: str, state: IfixState = IfixState.STABLE, abstract: str = "") ->
 
 def fileset(name: str, level: str) -> Fileset:
     return Fileset(name, name, Level.parse(level), "C", "F", name, Span(2, 2))
+
+
+def reserves(**policies: str | None) -> tuple[DiskReserve, ...]:
+    """``reserves(hdisk2="no_reserve")``: one disk_reserve record per disk, on consecutive lines."""
+    return tuple(DiskReserve(d, p, Span(n, n)) for n, (d, p) in enumerate(policies.items(), start=1))
+
+
+def sea(name: str = "ent6", ha_mode: str | None = "auto", ctl_chan: str | None = "ent5") -> SeaAttributes:
+    return SeaAttributes(name, ha_mode, ctl_chan, "ent4", ("ent4",), Span(1, 4))
 
 
 class EstateBuilder:
@@ -117,6 +128,14 @@ class EstateBuilder:
         adapter = {PathKind.VSCSI: "vhost0", PathKind.NPIV: "vfchost0", PathKind.NETWORK: "C20"}[kind]
         self.paths.append(IoPath(kind, c.key, v.key, adapter, devices, adapter, REF))
         return self
+
+    def reserve(self, vios: str, **policies: str | None) -> EstateBuilder:
+        """The disk_reserve capture of a VIOS: ``b.reserve("v1", hdisk2="single_path")``."""
+        return self.replace_vios(vios, disk_reserve=ok(reserves(**policies)))
+
+    def seas(self, vios: str, *records: SeaAttributes) -> EstateBuilder:
+        """The sea_attrs capture of a VIOS (no records: a VIOS without a SEA)."""
+        return self.replace_vios(vios, sea=ok(records))
 
     def replace_vios(self, name: str, **changes: object) -> EstateBuilder:
         self.vioses[name] = replace(self.vioses[name], **changes)  # type: ignore[arg-type]

@@ -54,10 +54,14 @@ def test_paths_show_the_single_pathed_client(estate: Estate) -> None:
 
 def test_only_the_expected_gaps(estate: Estate) -> None:
     assert sorted((g.host, g.command_id, g.expected) for g in estate.gaps) == [
+        ("p10f-vios1", "disk_reserve", True),
         ("p10f-vios1", "emgr_l", True),
         ("p10f-vios1", "lslpp_lc", True),
+        ("p10f-vios1", "sea_attrs", True),
+        ("p10f-vios2", "disk_reserve", True),
         ("p10f-vios2", "emgr_l", True),
         ("p10f-vios2", "lslpp_lc", True),
+        ("p10f-vios2", "sea_attrs", True),
     ]
 
 

@@ -280,3 +280,19 @@ def test_expert_expectations_on_the_sample_estate(sample_run: tuple[int, str, Pa
     assert all("not collected" in str(r["Technical detail"]) for r in p10)
     # IV91339 does not apply to VIOS 3.1 / 4.1 / 2.2.6, even where lslpp was not collected
     assert not [k for k in verdict if k.endswith(":IV91339") and (":7841F2A:" in k or ":7875D1F:" in k)]
+
+
+def test_reserve_policy_and_sea_failover_on_the_sample_estate(sample_run: tuple[int, str, Path]) -> None:
+    _code, _printed, out = sample_run
+    rows = {str(r["Key"]): r for r in sheet_rows(out / "viosaudit-cab.xlsx", "Findings")}
+    # p8b-vios2 kept single_path on two data disks of web-db01, also served through p8b-vios1
+    reserve = rows["vios_disk_reserve:21ABCDE:2"]
+    assert reserve["Verdict"] == "FAIL" and "p8b-vios2" in str(reserve["Title"])
+    assert "hdisk7 single_path" in str(reserve["Technical detail"]) and "web-db01" in str(reserve["Technical detail"])
+    assert rows["vios_disk_reserve:21ABCDE:1"]["Verdict"] == "PASS"
+    # HMC-mode VIOS: reserve policy and SEA attributes are unknown, never clear
+    assert rows["vios_disk_reserve:7875D1F:1"]["Verdict"] == "UNKNOWN"
+    assert rows["vios_sea_failover:7875D1F:1"]["Verdict"] == "UNKNOWN"
+    # dual-VIOS SEAs with ha_mode=auto and a control channel pass; the single P7 VIOS has no partner
+    assert rows["vios_sea_failover:21ABCDE:1"]["Verdict"] == "PASS"
+    assert not [k for k in rows if k.startswith("vios_sea_failover:06A4C2P")]

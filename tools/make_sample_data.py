@@ -70,6 +70,7 @@ class ViosDef:
     level: str  # ioslevel
     via_hmc: str | None = None  # captured through viosvrcmd on this HMC (padmin only)
     ifixes: tuple[Ifix, ...] = ()
+    single_path_disks: tuple[int, ...] = ()  # backing hdisks left at reserve_policy=single_path
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ SYSTEMS: tuple[SystemDef, ...] = (
         vlans=(110, 120, 130),
         vios=(
             ViosDef("p8b-vios1", 1, "2.2.5.10"),
-            ViosDef("p8b-vios2", 2, "2.2.5.10"),
+            # a misconfiguration: two data disks of web-db01 kept the AIX PCM default single_path
+            ViosDef("p8b-vios2", 2, "2.2.5.10", single_path_disks=(7, 8)),
         ),
         clients=(
             ClientDef(3, "web-shop01", OS_LINUX, RHEL7, RUNNING, 110, 2,
@@ -814,6 +816,29 @@ def render_lsmap_net(topo: SystemTopo, vt: ViosTopo) -> str:
     return lines(out)
 
 
+def render_disk_reserve(vt: ViosTopo) -> str:
+    """Every disk of the VIOS: its own rootvg (internal disks, single_path) and the backing LUNs."""
+    rows = [f"hdisk{n} single_path" for n in (0, 1)]
+    disks = sorted({d for vh in vt.vhosts for d in vh.disks})
+    for disk in disks:
+        policy = "single_path" if disk in vt.vios.single_path_disks else "no_reserve"
+        rows.append(f"hdisk{disk} {policy}")
+    return lines(rows)
+
+
+def render_sea_attrs(topo: SystemTopo) -> str:
+    """The SEA of lsmap -all -net: a failover pair with a control channel on dual-VIOS systems."""
+    dual = len(topo.system.vios) > 1
+    sea, ha_mode, ctl_chan = ("ent6", "auto", "ent5") if dual else ("ent5", "disabled", "")
+    rows = [
+        f"{sea} {'ha_mode':<14} {ha_mode}",
+        f"{sea} {'ctl_chan':<14} {ctl_chan}".rstrip(),
+        f"{sea} {'pvid_adapter':<14} ent4",
+        f"{sea} {'virt_adapters':<14} ent4",
+    ]
+    return lines(rows)
+
+
 def render_emgr_l(vios: ViosDef) -> str:
     if not vios.ifixes:
         return "There is no efix data on this system.\n"
@@ -992,6 +1017,8 @@ def vios_outputs(topo: SystemTopo, vt: ViosTopo) -> Iterator[tuple[str, Callable
     yield "lsmap_net", lambda: render_lsmap_net(topo, vt)
     yield "emgr_l", lambda: render_emgr_l(vios)
     yield "lslpp_lc", lambda: render_lslpp_lc(vios)
+    yield "disk_reserve", lambda: render_disk_reserve(vt)
+    yield "sea_attrs", lambda: render_sea_attrs(topo)
 
 
 def write_snapshot(root: Path) -> None:

@@ -14,6 +14,7 @@ from viosaudit.model import (
     AdapterLink,
     ClientLpar,
     Collected,
+    DiskReserve,
     EstateGap,
     Fileset,
     Ifix,
@@ -29,6 +30,7 @@ from viosaudit.model import (
     PartitionRecord,
     PathKind,
     Record,
+    SeaAttributes,
     SeaMapping,
     SourceRef,
     Vios,
@@ -42,7 +44,16 @@ from viosaudit.snapshot import Capture, Snapshot
 
 R = TypeVar("R")
 
-VIOS_COMMANDS = ("ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc")
+VIOS_COMMANDS = (
+    "ioslevel",
+    "lsmap_all",
+    "lsmap_npiv",
+    "lsmap_net",
+    "emgr_l",
+    "lslpp_lc",
+    "disk_reserve",
+    "sea_attrs",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +228,8 @@ def _vios(
         npiv=observe("lsmap_npiv", NpivMapping),
         network=observe("lsmap_net", SeaMapping),
         source=ref,
+        disk_reserve=observe("disk_reserve", DiskReserve),
+        sea=observe("sea_attrs", SeaAttributes),
     )
 
 

@@ -46,6 +46,15 @@ SCSI_FIELDS = "lpar_name,lpar_id,slot_num,adapter_type,remote_lpar_id,remote_lpa
 FC_FIELDS = SCSI_FIELDS + ",wwpns"
 ETH_FIELDS = "lpar_name,lpar_id,slot_num,port_vlan_id,addl_vlan_ids,is_trunk,trunk_priority,vswitch,mac_addr"
 
+DISK_RESERVE_LINE = (
+    'for d in $(lsdev -Cc disk -F name); do echo "$d $(lsattr -El $d -a reserve_policy -F value 2>&1)"; done'
+)
+SEA_ATTRS_LINE = (
+    "for d in $(lsdev -Cc adapter -t sea -F name); do "
+    "lsattr -El $d -a ha_mode -a ctl_chan -a pvid_adapter -a virt_adapters -F 'attribute value' 2>&1"
+    ' | sed "s/^/$d /"; done'
+)
+
 COMMANDS: tuple[Command, ...] = (
     Command("lshmc_v", Role.HMC, "lshmc -V", r"lshmc\s+-V\b"),
     Command("lssyscfg_sys", Role.HMC, f"lssyscfg -r sys -F {SYS_FIELDS}", r"lssyscfg\s+-r\s+sys\b"),
@@ -85,6 +94,13 @@ COMMANDS: tuple[Command, ...] = (
     # fixes would leave an empty capture that reads as "unreadable" instead of "no ifixes".
     Command("emgr_l", Role.VIOS, "emgr -l 2>&1", r"^(/usr/sbin/)?emgr\s+-l\b", needs_root=True),
     Command("lslpp_lc", Role.VIOS, "lslpp -Lc", r"^(/usr/bin/)?lslpp\s+-L\w*c", needs_root=True),
+    # One line per disk, "hdisk4 no_reserve". lsattr's stderr is merged into the line, so a disk
+    # without the attribute reads "hdisk9 lsattr: 0514-528 ..." (unknown for that disk) instead of
+    # vanishing from the capture.
+    Command("disk_reserve", Role.VIOS, DISK_RESERVE_LINE, r"\blsattr\b.*-a\s+reserve_policy\b", needs_root=True),
+    # "ent8 ha_mode auto", "ent8 ctl_chan ent7", ...: each SEA's failover attributes, prefixed by its
+    # name. Empty output is a VIOS without a SEA; an lsattr error lands in the capture (2>&1).
+    Command("sea_attrs", Role.VIOS, SEA_ATTRS_LINE, r"\blsdev\s+-Cc\s+adapter\s+-t\s+sea\b", needs_root=True),
 )
 
 BY_ID: dict[str, Command] = {c.id: c for c in COMMANDS}

@@ -7,6 +7,10 @@ Field-name glossary (one name per idea, everywhere):
     partition_name  the LPAR name on the HMC (``lpar_name`` / ``name``)
     level           a dotted numeric level (VIOS ``ioslevel`` or a fileset level), a ``Level``
     span            the 1-based first and last line of the output a record was read from
+    disk            an AIX disk device name on a VIOS (``hdisk4``), as lsdev and lsmap print it
+    reserve_policy  the disk's SCSI reserve attribute (no_reserve, single_path, PR_exclusive, PR_shared)
+    sea             a Shared Ethernet Adapter device name (``ent8``); ``ha_mode``, ``ctl_chan``,
+                    ``pvid_adapter``, ``virt_adapters`` are its lsattr attribute names, kept as is
 
 All records are frozen; collections are tuples; None means "not stated in the output".
 """
@@ -210,6 +214,35 @@ class Fileset:
     efix_locked: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class DiskReserve:
+    """One disk of the ``disk_reserve`` capture (``lsattr -El hdiskN -a reserve_policy``).
+
+    ``reserve_policy`` is None where lsattr printed an error instead (a disk type without the
+    attribute): unknown for that disk, not "no reserve".
+    """
+
+    disk: str
+    reserve_policy: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SeaAttributes:
+    """One Shared Ethernet Adapter of the ``sea_attrs`` capture: its failover attributes.
+
+    Values are None where lsattr printed an empty value (``ctl_chan`` of a SEA without a control
+    channel) or did not print the attribute.
+    """
+
+    sea: str
+    ha_mode: str | None
+    ctl_chan: str | None
+    pvid_adapter: str | None
+    virt_adapters: tuple[str, ...]
+    span: Span
+
+
 # ---------------------------------------------------------------- records parsed from HMC commands
 
 
@@ -303,6 +336,8 @@ Record = (
     | SeaMapping
     | Ifix
     | Fileset
+    | DiskReserve
+    | SeaAttributes
     | HmcVersion
     | ManagedSystemRecord
     | PartitionRecord
@@ -380,6 +415,12 @@ class Vios:
     network: Observed[tuple[SeaMapping, ...]]
     source: SourceRef
     trunk_priority: int | None = None  # lowest SEA trunk priority (HMC lshwres eth): 1 = primary SEA
+    disk_reserve: Observed[tuple[DiskReserve, ...]] = field(
+        default_factory=lambda: Observed(Collected.NOT_COLLECTED, reason="not collected")
+    )
+    sea: Observed[tuple[SeaAttributes, ...]] = field(
+        default_factory=lambda: Observed(Collected.NOT_COLLECTED, reason="not collected")
+    )
 
     @property
     def sea_role(self) -> str | None:

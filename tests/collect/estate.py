@@ -67,6 +67,10 @@ LSLPP_LC = (
     b":Virtual SCSI Server Support: : : : : : :0:0:/:\n"
 )
 
+DISK_RESERVE = b"hdisk0 single_path\nhdisk1 single_path\nhdisk4 no_reserve\n"
+
+SEA_ATTRS = b"ent6 ha_mode        auto\nent6 ctl_chan       ent5\nent6 pvid_adapter   ent4\nent6 virt_adapters  ent4\n"
+
 
 @dataclass
 class System:
@@ -140,6 +144,8 @@ def write_estate(root: Path, estate: Estate) -> Path:
                 _add(sink, vios, Role.VIOS, "lsmap_net", LSMAP_NET.format(**fill).encode(), **where)
                 _add(sink, vios, Role.VIOS, "emgr_l", EMGR_L, **where)
                 _add(sink, vios, Role.VIOS, "lslpp_lc", LSLPP_LC, **where)
+                _add(sink, vios, Role.VIOS, "disk_reserve", DISK_RESERVE, **where)
+                _add(sink, vios, Role.VIOS, "sea_attrs", SEA_ATTRS, **where)
     return root
 
 

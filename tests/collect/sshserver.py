@@ -40,6 +40,7 @@ _HMC_ARGV = [
     (c.id, shlex.split(c.line.replace("{system}", "__SYSTEM__")), c.per_system) for c in COMMANDS if c.role is Role.HMC
 ]
 _VIOS_LINES = {c.line: c.id for c in COMMANDS if c.role is Role.VIOS}
+_ROOT_IDS = {c.id for c in COMMANDS if c.needs_root}
 
 
 def new_key() -> tuple[paramiko.Ed25519Key, str]:
@@ -319,7 +320,7 @@ class FakeEstate:
             outputs = self.vios_outputs.get((system, partition))
             if not managed or outputs is None:
                 return Reply(b"", f"HSCL8012 The partition {partition} was not found on {system}\n".encode(), 1), None
-            if command_id is None or command_id not in outputs or command_id in {"emgr_l", "lslpp_lc"}:
+            if command_id is None or command_id not in outputs or command_id in _ROOT_IDS:
                 return Reply(b"", f"{inner}: is not a valid ioscli command\n".encode(), 1), command_id
             return outputs[command_id], command_id
         for command_id, pattern, per_system in _HMC_ARGV:
@@ -355,8 +356,8 @@ class FakeEstate:
         if argv[:1] == ["ioscli"]:
             line = " ".join(argv[1:])
             command_id = _VIOS_LINES.get(line)
-            if command_id in {"emgr_l", "lslpp_lc"}:
-                return Reply(b"", b"rksh: emgr: not found\n", 127), command_id
+            if command_id in _ROOT_IDS:
+                return Reply(b"", f"rksh: {argv[1] if len(argv) > 1 else ''}: not found\n".encode(), 127), command_id
             if command_id is None or command_id not in outputs:
                 return Reply(b"", f"Invalid command: {line}\n".encode(), 1), command_id
             return outputs[command_id], command_id

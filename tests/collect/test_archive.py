@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from viosaudit.collect import capture_script, import_archive
-from viosaudit.commands import COMMANDS, Role
+from viosaudit.commands import BY_ID, COMMANDS, Role
 from viosaudit.errors import SnapshotError
+from viosaudit.parse import parse_output
 from viosaudit.snapshot import open_snapshot
 
 SHELLS = [s for s in ("dash", "ksh", "ksh93", "mksh") if shutil.which(s)]
@@ -37,6 +38,22 @@ echo "There is no efix data on this system."
 [ "$*" = "-Lc" ] || exit 9
 echo "lslpp: 0504-132  Fileset bos.rte.bogus not installed." >&2
 exit 1
+""",
+    "lsdev": """#!/bin/sh
+case "$*" in
+  "-Cc disk -F name") printf 'hdisk0\\nhdisk4\\n' ;;
+  "-Cc adapter -t sea -F name") echo ent6 ;;
+  *) exit 9 ;;
+esac
+""",
+    "lsattr": """#!/bin/sh
+case "$*" in
+  "-El hdisk0 -a reserve_policy -F value") echo single_path ;;
+  "-El hdisk4 -a reserve_policy -F value") echo no_reserve ;;
+  "-El ent6 -a ha_mode -a ctl_chan -a pvid_adapter -a virt_adapters -F attribute value")
+    printf 'ha_mode        auto\\nctl_chan       ent5\\npvid_adapter   ent4\\nvirt_adapters  ent4\\n' ;;
+  *) echo "lsattr: 0514-528 The attribute does not exist" >&2; exit 9 ;;
+esac
 """,
     "uname": """#!/bin/sh
 case "$1" in -L) echo "3 vios1a" ;; -u) echo "IBM,0278ABCDE" ;; *) /bin/uname "$@" ;; esac
@@ -89,6 +106,8 @@ def test_capture_script_writes_an_archive_the_importer_accepts(tmp_path, shell):
     assert entries["lslpp_lc"]["exit_status"] == 1 and entries["emgr_l"]["exit_status"] == 0
     assert all(len(e["sha256"]) == 64 for e in entries.values())
     assert entries["ioslevel"]["partition"] == "vios1a"  # from uname -L
+    for command_id in ("disk_reserve", "sea_attrs"):  # the root loops are recorded as commands.py has them
+        assert entries[command_id]["command"] == BY_ID[command_id].line and entries[command_id]["exit_status"] == 0
 
     result = import_archive(archive, tmp_path / "snapshot")
     snapshot = open_snapshot(tmp_path / "snapshot")
@@ -98,6 +117,10 @@ def test_capture_script_writes_an_archive_the_importer_accepts(tmp_path, shell):
     assert snapshot.read_bytes(net) == b"\xff\xfe not utf-8\n"  # verbatim
     assert {c.managed_system for c in snapshot.manifest.captures} == {"P9 Prod 1"}
     assert {c.host for c in snapshot.manifest.captures} == {"vios1a.example.com"}
+    reserve = next(c for c in snapshot.manifest.captures if c.command_id == "disk_reserve")
+    assert snapshot.read_bytes(reserve) == b"hdisk0 single_path\nhdisk4 no_reserve\n"
+    sea = next(c for c in snapshot.manifest.captures if c.command_id == "sea_attrs")
+    assert parse_output("sea_attrs", snapshot.read_bytes(sea).decode())[0].ctl_chan == "ent5"
     (gap,) = result.gaps
     assert gap.command_id == "lslpp_lc" and "exited with status 1: lslpp: 0504-132" in gap.reason
     assert any("IBM,0278ABCDE" in n for n in snapshot.manifest.notes)

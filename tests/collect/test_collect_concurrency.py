@@ -39,7 +39,7 @@ def test_direct_vios_bounded_by_concurrency(make_estate, settings_for):
         if h.role == "vios"
     )
     result = collect(settings_for(estate, hmcs=(), vioses=vioses, concurrency=3))
-    assert len(result.manifest.captures) == 8 * 6
+    assert len(result.manifest.captures) == 8 * 8
     # commands in progress, counted from exec request to exit status: exact, not a timing estimate
     assert estate.max_channels_by_role["vios"] <= 3
     assert all(estate[v.name].stats.max_connections == 1 for v in vioses)

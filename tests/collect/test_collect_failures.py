@@ -11,7 +11,7 @@ from viosaudit.collect import Status, collect
 from viosaudit.config import HostSpec
 from viosaudit.snapshot import open_snapshot
 
-VIOS_IDS = {"ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc"}
+VIOS_IDS = {"ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc", "disk_reserve", "sea_attrs"}
 
 
 def _direct(estate, *names):

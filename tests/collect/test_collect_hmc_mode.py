@@ -13,7 +13,7 @@ from estate import Estate, System, simple_estate
 from viosaudit.collect import collect
 from viosaudit.collect.hmc import HmcHook
 from viosaudit.collect.plan import HMC_MODE_ROOT_GAP
-from viosaudit.commands import BY_ID, LPAR_FIELDS, Role
+from viosaudit.commands import BY_ID, COMMANDS, LPAR_FIELDS, Role
 from viosaudit.snapshot import open_snapshot
 
 
@@ -53,7 +53,7 @@ def test_hmc_mode_collects_inventory_and_vios_through_viosvrcmd(make_estate, set
     # ifixes cannot be read through viosvrcmd: a gap per VIOS and root command, with the agreed reason
     gaps = {(g.host, g.command_id): g for g in snapshot.manifest.gaps}
     assert set(gaps) == {
-        (v, cid) for v in ("vios001a", "vios001b", "vios002a", "vios002b") for cid in ("emgr_l", "lslpp_lc")
+        (v, c.id) for v in ("vios001a", "vios001b", "vios002a", "vios002b") for c in COMMANDS if c.needs_root
     }
     assert {g.reason for g in gaps.values()} == {HMC_MODE_ROOT_GAP}
     assert gaps[("vios002b", "emgr_l")].managed_system == "P9-002"

@@ -16,6 +16,7 @@ import pytest
 from estate import simple_estate
 
 from viosaudit.collect import Status, collect
+from viosaudit.commands import COMMANDS, Role
 from viosaudit.snapshot import MANIFEST, open_snapshot
 
 CHILD = textwrap.dedent(
@@ -96,7 +97,7 @@ def test_sigkill_mid_run_leaves_a_valid_manifest(make_estate, tmp_path, client_k
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     captures, _ = _check_snapshot(tmp_path / "snapshot")
-    assert 5 <= captures < 6 * 6 + 2 + 4 * 3
+    assert 5 <= captures < 6 * 8 + 2 + 4 * 3
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -113,7 +114,7 @@ def test_sigterm_or_ctrl_c_records_gaps_for_what_did_not_run(make_estate, tmp_pa
     for vios in ("vios001a", "vios001b", "vios002a", "vios002b", "vios003a", "vios003b"):
         done = {c.command_id for c in snapshot.manifest.captures if c.host == vios}
         missing = {g.command_id for g in snapshot.manifest.gaps if g.host == vios}
-        assert done | missing == {"ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc"}, vios
+        assert done | missing == {c.id for c in COMMANDS if c.role is Role.VIOS}, vios
 
 
 def test_cancel_event_stops_the_run_in_process(make_estate, settings_for):

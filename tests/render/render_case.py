@@ -87,7 +87,8 @@ def vios(system: ManagedSystem, pid: int, name: str, level: str | None, fileset:
     if level is None:
         return Vios(key=key, name=name, managed_system=system.name, state="Running", os_version=None,
                     level=missing(), ifixes=missing(), filesets=missing(), vscsi=missing(), npiv=missing(),
-                    network=missing(), source=ref("hmc1", "lssyscfg_lpar", pid))
+                    network=missing(), source=ref("hmc1", "lssyscfg_lpar", pid),
+                    disk_reserve=missing(), sea=missing())
     fs = Fileset("devices.vdevice", VSCSI_FILESET, Level.parse(fileset or "0"), "C", "F", "vSCSI host", Span(2, 2))
     network = (Observed(Collected.UNREADABLE, None, ref(name, "lsmap_net", 3), "line 3: unexpected text")
                if net_unreadable else ok((), name, "lsmap_net"))
@@ -95,7 +96,8 @@ def vios(system: ManagedSystem, pid: int, name: str, level: str | None, fileset:
                 os_version=f"VIOS {level}", level=ok(Level.parse(level), name, "ioslevel"),
                 ifixes=ok(ifixes, name, "emgr_l"), filesets=ok((fs,), name, "lslpp_lc"),
                 vscsi=ok((), name, "lsmap_all"), npiv=ok((), name, "lsmap_npiv"), network=network,
-                source=ref("hmc1", "lssyscfg_lpar", pid))
+                source=ref("hmc1", "lssyscfg_lpar", pid),
+                disk_reserve=ok((), name, "disk_reserve"), sea=ok((), name, "sea_attrs"))
 
 
 def client(system: ManagedSystem, pid: int, name: str, env: PartitionEnv, os_version: str) -> ClientLpar:

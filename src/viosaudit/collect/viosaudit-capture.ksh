@@ -10,6 +10,8 @@
 #     /usr/ios/cli/ioscli lsmap -all -net     -> lsmap_net
 #     emgr -l                                 -> emgr_l
 #     lslpp -Lc                               -> lslpp_lc
+#     lsattr -El hdiskN -a reserve_policy     -> disk_reserve (each disk of lsdev -Cc disk)
+#     lsattr -El entN -a ha_mode ...          -> sea_attrs (each SEA of lsdev -Cc adapter -t sea)
 # and writes DIR/viosaudit-<host>-<UTC time>.tar (DIR defaults to /tmp) holding manifest.json and
 # captures/<host>/<id>.txt (standard output, byte for byte) plus <id>.stderr when a command wrote to
 # standard error. The manifest records each command, its start and end time (UTC), exit status and
@@ -165,6 +167,16 @@ run lsmap_net "$IOSCLI lsmap -all -net" "$IOSCLI" lsmap -all -net
 emgr_merged() { emgr -l 2>&1; }
 run emgr_l "emgr -l 2>&1" emgr_merged
 run lslpp_lc "lslpp -Lc" lslpp -Lc
+# The same lines as viosaudit's commands.py; lsattr's errors are merged so a disk without the
+# attribute shows as unknown instead of vanishing.
+disk_reserve() {
+    for d in $(lsdev -Cc disk -F name); do echo "$d $(lsattr -El $d -a reserve_policy -F value 2>&1)"; done
+}
+sea_attrs() {
+    for d in $(lsdev -Cc adapter -t sea -F name); do lsattr -El $d -a ha_mode -a ctl_chan -a pvid_adapter -a virt_adapters -F 'attribute value' 2>&1 | sed "s/^/$d /"; done
+}
+run disk_reserve "for d in \$(lsdev -Cc disk -F name); do echo \"\$d \$(lsattr -El \$d -a reserve_policy -F value 2>&1)\"; done" disk_reserve
+run sea_attrs "for d in \$(lsdev -Cc adapter -t sea -F name); do lsattr -El \$d -a ha_mode -a ctl_chan -a pvid_adapter -a virt_adapters -F 'attribute value' 2>&1 | sed \"s/^/\$d /\"; done" sea_attrs
 
 UID_NOW=$(id -u 2>/dev/null)
 SYSID=$(uname -u 2>/dev/null)

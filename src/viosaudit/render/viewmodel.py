@@ -82,6 +82,8 @@ VIOS_DATA: tuple[tuple[str, str, str], ...] = (
     ("vscsi", "lsmap_all", "vSCSI mappings"),
     ("npiv", "lsmap_npiv", "NPIV mappings"),
     ("network", "lsmap_net", "network mappings"),
+    ("disk_reserve", "disk_reserve", "disk reserve policies"),
+    ("sea", "sea_attrs", "SEA attributes"),
 )
 MAPPING_FIELDS = ("vscsi", "npiv", "network")
 

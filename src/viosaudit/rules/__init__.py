@@ -27,6 +27,8 @@ RULE_IDS: tuple[str, ...] = (
     "lpar_single_path_network",
     "system_vios_level_mismatch",
     "vios_lifecycle",
+    "vios_disk_reserve",
+    "vios_sea_failover",
 )
 
 RuleFunction = Callable[[Estate, RuleContext, RuleMeta], Iterator[Finding]]
