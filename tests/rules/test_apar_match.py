@@ -320,7 +320,10 @@ def test_iv91339_affected_with_matched_text_and_evidence() -> None:
     r = assess(v, IV91339)
     assert r.verdict is Verdict.FAIL
     assert r.matched == "devices.vdevice.IBM.v-scsi-host.rte 6.1.9.200 <= 6.1.9.200"
-    assert LSLPP_REF in r.evidence and LEVEL_REF in r.evidence and EMGR_REF in r.evidence
+    assert LEVEL_REF in r.evidence and EMGR_REF in r.evidence
+    # the fileset's own line is cited, not the whole lslpp listing
+    fileset_line = replace(LSLPP_REF, first_line=2, last_line=2)
+    assert fileset_line in r.evidence and LSLPP_REF not in r.evidence
 
 
 def test_iv91339_range_belongs_to_its_release_line() -> None:

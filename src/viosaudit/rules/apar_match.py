@@ -97,9 +97,11 @@ CORE_FILESET = "bos.rte"  # on every AIX and VIOS: a listing without it is not a
 
 def _by_filesets(vios: Vios, apar: Apar, filesets: tuple[Fileset, ...]) -> _Exposure:
     installed = {fs.fileset: fs.level for fs in filesets}
+    lines = {fs.fileset: fs.span for fs in filesets}
     level = _level(vios)
     complete = CORE_FILESET in installed
     definite: list[str] = []
+    matched_filesets: list[str] = []
     possible: list[str] = []
     outside: list[str] = []
     absent: list[str] = []
@@ -114,15 +116,23 @@ def _by_filesets(vios: Vios, apar: Apar, filesets: tuple[Fileset, ...]) -> _Expo
             continue
         if fr.release is None:
             definite.append(fr.explain(have))
+            matched_filesets.append(fr.fileset)
         elif level is None:
             possible.append(f"{fr.explain(have)} (IBM's range for VIOS {fr.release}.x)")
         elif in_release(level, fr.release):
             definite.append(fr.explain(have))
+            matched_filesets.append(fr.fileset)
         else:
             outside.append(f"{fr.fileset} {have}: range applies to VIOS {fr.release}.x, this VIOS is {level}")
     used_level = any(fr.release for fr in apar.fileset_ranges)
     evidence = _refs(vios.filesets, vios.level) if used_level else _refs(vios.filesets)
     if definite:
+        # cite the matching fileset's own line, not the whole listing
+        line = lines.get(matched_filesets[0])
+        src = vios.filesets.source
+        if line is not None and src is not None:
+            exact = SourceRef(src.capture, line.first, line.last, src.host, src.command)
+            evidence = (exact, *(e for e in evidence if e != src))
         return _Exposure(True, f"affected: {definite[0]}", definite[0], evidence)
     if possible:
         return _Exposure(
