@@ -41,6 +41,23 @@ def ifix(label: str, state: IfixState = IfixState.STABLE, abstract: str = "") ->
     return Ifix(1, state, label, "11/20/26 10:00:00", abstract or f"ifix {label}", Span(3, 3))
 
 
+def below(level: Level) -> Level:
+    """A level just under ``level`` (7.2.4.0 -> 7.2.3.9999, 6.1.9.45 -> 6.1.9.44)."""
+    p = list((*level.parts, 0, 0, 0, 0)[:4])
+    for i in range(3, -1, -1):
+        if p[i] > 0:
+            p[i] -= 1
+            return Level((*p[: i + 1], *([9999] * (3 - i))))
+    raise ValueError("nothing below 0")
+
+
+def above(level: Level) -> Level:
+    """A level just over ``level`` (the fourth field plus one)."""
+    p = list((*level.parts, 0, 0, 0, 0)[:4])
+    p[3] += 1
+    return Level(tuple(p))
+
+
 def fileset(name: str, level: str) -> Fileset:
     return Fileset(name, name, Level.parse(level), "C", "F", name, Span(2, 2))
 

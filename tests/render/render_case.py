@@ -150,7 +150,12 @@ def build_estate() -> Estate:
     )
     return Estate(snapshot_id=SNAPSHOT_ID, captured_at=CAPTURED_AT, systems=(sys_a, sys_b, sys_c),
                   vioses=(a1, a2, b1, c1, c2), clients=(pay, web, batch, crm, mail, dr), paths=paths,
-                  links=links, gaps=gaps)
+                  links=links, gaps=gaps, hmc_views=hmc_views_of(sys_a, sys_b, sys_c))
+
+
+def hmc_views_of(*systems: ManagedSystem) -> frozenset[tuple[str, str]]:
+    """The HMC's per-system views as read (virtual SCSI, FC and ethernet adapters of each system)."""
+    return frozenset((s.serial, c) for s in systems for c in ("lshwres_scsi", "lshwres_fc", "lshwres_eth"))
 
 
 IV_TITLE = "VIOS exposed to IV91339: possible data corruption after LPM failure"

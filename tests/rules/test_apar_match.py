@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from builders import above, below, ifix
 from viosaudit.model import (
     Collected,
     Fileset,
@@ -81,8 +82,6 @@ def make_vios(
     )
 
 
-def ifix(label: str, state: IfixState = IfixState.STABLE, abstract: str = "") -> Ifix:
-    return Ifix(1, state, label, "01/20/17 10:00:00", abstract or f"ifix {label}", Span(3, 3))
 
 
 # ---------------------------------------------------------------- independent oracle and level arithmetic
@@ -95,20 +94,8 @@ def key(level: Level) -> tuple[int, ...]:
     return tuple(p)
 
 
-def below(level: Level) -> Level:
-    """A level just under ``level`` (7.2.4.0 -> 7.2.3.9999, 6.1.9.45 -> 6.1.9.44)."""
-    p = list((*level.parts, 0, 0, 0, 0)[:4])
-    for i in range(3, -1, -1):
-        if p[i] > 0:
-            p[i] -= 1
-            return Level((*p[: i + 1], *([9999] * (3 - i))))
-    raise ValueError("nothing below 0")
 
 
-def above(level: Level) -> Level:
-    p = list((*level.parts, 0, 0, 0, 0)[:4])
-    p[3] += 1
-    return Level(tuple(p))
 
 
 def oracle_in(fr: FilesetRange, level: Level) -> bool:

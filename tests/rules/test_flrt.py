@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import above, below, ifix
 from viosaudit.errors import CatalogueError
 from viosaudit.model import (
     Collected,
@@ -53,23 +54,10 @@ def make_vios(level: str, filesets: dict[str, str], ifixes: tuple[Ifix, ...] | N
     )
 
 
-def ifix(label: str, state: IfixState = IfixState.STABLE) -> Ifix:
-    return Ifix(1, state, label, None, f"ifix {label}", Span(1, 1))
 
 
-def below(level: Level) -> Level:
-    p = list((*level.parts, 0, 0, 0, 0)[:4])
-    for i in range(3, -1, -1):
-        if p[i] > 0:
-            p[i] -= 1
-            return Level((*p[: i + 1], *([9999] * (3 - i))))
-    raise ValueError("nothing below 0")
 
 
-def above(level: Level) -> Level:
-    p = list((*level.parts, 0, 0, 0, 0)[:4])
-    p[3] += 1
-    return Level(tuple(p))
 
 
 HAND = load_catalogue()

@@ -49,9 +49,5 @@ def hmc_per_system() -> tuple[Command, ...]:
 
 
 def vios_commands(*, root: bool) -> tuple[Command, ...]:
-    """VIOS commands; ``root=True`` gives the ones that need root (``emgr -l``, ``lslpp -Lc``)."""
+    """VIOS commands; ``root=True`` gives the root-only ones (emgr, lslpp, disk_reserve, sea_attrs)."""
     return tuple(c for c in COMMANDS if c.role is Role.VIOS and c.needs_root is root)
-
-
-def planned_per_vios() -> int:
-    return len(vios_commands(root=False)) + len(vios_commands(root=True))

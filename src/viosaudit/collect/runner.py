@@ -113,7 +113,6 @@ class Runner:
         self._hosts: dict[str, _Host] = {}
         self._inventory: dict[str, _Discovered] = {}
         self._lpar_pending = 0
-        self._discovery_done = not settings.hmcs
         self._vios_seen: dict[tuple[str, str], str] = {}  # (system, partition) -> state
         self._deferred_vios: list[tuple[str, ManagedSystemRecord, PartitionRecord]] = []
         self._direct_done: set[str] = set()
@@ -477,7 +476,6 @@ class Runner:
 
     def _finish_discovery(self) -> None:
         """All HMC discovery is in: place direct VIOS that did not name their system, then the rest."""
-        self._discovery_done = True
         resolved: dict[str, str] = {}
         for spec in self.settings.vioses:
             if spec.managed_system is not None:

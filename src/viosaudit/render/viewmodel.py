@@ -45,12 +45,12 @@ from viosaudit.model import (
     Observed,
     PartitionEnv,
     PartitionKey,
-    PathKind,
     SourceRef,
     Vios,
 )
 from viosaudit.render.env import make_env
 from viosaudit.rules.base import Acceptance, Finding, Severity, SubjectKind, Verdict
+from viosaudit.rules.topology import ALL_KINDS, Topology
 from viosaudit.rules.wording import plural
 
 # ---------------------------------------------------------------- vocabulary shown in every output
@@ -85,7 +85,6 @@ VIOS_DATA: tuple[tuple[str, str, str], ...] = (
     ("disk_reserve", "disk_reserve", "disk reserve policies"),
     ("sea", "sea_attrs", "SEA attributes"),
 )
-MAPPING_FIELDS = ("vscsi", "npiv", "network")
 
 # What a change does to a service, in words a manager reads on page 1.
 IMPACT_STOPPED = "outage: stopped during the fix"
@@ -378,6 +377,12 @@ class _Builder:
         self.vios_by_key: dict[PartitionKey, Vios] = {v.key: v for v in estate.vioses}
         self.vios_by_name: dict[tuple[str, str], Vios] = {(v.managed_system, v.name): v for v in estate.vioses}
         self.client_by_key: dict[PartitionKey, ClientLpar] = {c.key: c for c in estate.clients}
+        self.topo = Topology(estate)
+        self.clients_by_vios: dict[PartitionKey, set[PartitionKey]] = defaultdict(set)
+        for path in estate.paths:
+            self.clients_by_vios[path.vios].add(path.client)
+        for link in estate.links:
+            self.clients_by_vios[link.vios].add(link.client)
         self.by_vios: dict[PartitionKey, list[Finding]] = defaultdict(list)
         self.by_serial: dict[str, list[Finding]] = defaultdict(list)
         for f in self.findings:
@@ -445,40 +450,14 @@ class _Builder:
         vios = self.vios_by_key.get(key)
         return vios.name if vios else f"partition {key.partition_id}"
 
-    def _mappings_ok(self, vios: Vios) -> bool:
-        return all(getattr(vios, attr).ok for attr in MAPPING_FIELDS)
-
-    def client_vios_by_kind(self, client: ClientLpar) -> dict[PathKind, set[PartitionKey]]:
-        kinds: dict[PathKind, set[PartitionKey]] = defaultdict(set)
-        for path in self.estate.paths_of(client.key):
-            kinds[path.kind].add(path.vios)
-        return kinds
-
     def dependants(self, vios: Vios) -> _Dependency:
-        """Clients that lose some I/O while this VIOS reboots: some kind of path runs through it alone.
-
-        When the VIOS mappings could not be read, the HMC adapter links stand in (and the answer is
-        marked as assumed); with neither, every client of the system is assumed to depend on it.
-        """
-        names = []
-        for client in self.estate.clients_of(vios.key.serial):
-            kinds = self.client_vios_by_kind(client)
-            if any(keys == {vios.key} for keys in kinds.values()):
-                names.append(client.name)
-        if self._mappings_ok(vios):
-            return _Dependency(tuple(names), assumed=False)
-        linked = {link.client for link in self.estate.links if link.vios == vios.key}
-        for client in self.estate.clients_of(vios.key.serial):
-            others = {k for keys in self.client_vios_by_kind(client).values() for k in keys} - {vios.key}
-            if client.key in linked and not others:
-                names.append(client.name)
-        if not linked and not names:
-            names = [c.name for c in self.estate.clients_of(vios.key.serial)]
-        return _Dependency(tuple(dict.fromkeys(names)), assumed=True)
+        """Clients that lose some I/O while this VIOS reboots (the rules' topology): the certain ones,
+        plus those that may, where mappings could not be read (then the answer is marked assumed)."""
+        impact = self.topo.reboot_impact(vios)
+        return _Dependency(tuple(c.name for c in (*impact.outage, *impact.unknown)), assumed=bool(impact.unknown))
 
     def served_by(self, vios: Vios) -> tuple[str, ...]:
-        keys = {p.client for p in self.estate.paths if p.vios == vios.key}
-        keys |= {link.client for link in self.estate.links if link.vios == vios.key}
+        keys = self.clients_by_vios.get(vios.key, set())
         return tuple(self.client_by_key[k].name for k in sorted(keys) if k in self.client_by_key)
 
     # -- sections
@@ -880,7 +859,8 @@ class _Builder:
     def _path_texts(self, client: ClientLpar) -> tuple[str, ...]:
         """One line per VIOS: "vios1: vscsi vhost0 (hdisk2, hdisk3); npiv vfchost1 (fcs0); network ent5 (ent6)"."""
         by_vios: dict[PartitionKey, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for p in sorted(self.estate.paths_of(client.key), key=lambda p: (p.vios, p.kind.value, p.server_adapter)):
+        paths = self.topo.paths_by_client.get(client.key, ())
+        for p in sorted(paths, key=lambda p: (p.vios, p.kind.value, p.server_adapter)):
             devices = f" ({', '.join(p.devices)})" if p.devices else ""
             by_vios[p.vios][p.kind.value].append(f"{p.server_adapter}{devices}")
         return tuple(
@@ -889,26 +869,17 @@ class _Builder:
         )
 
     def _redundancy(self, client: ClientLpar) -> str:
-        kinds = self.client_vios_by_kind(client)
-        unread = [
-            self.vios_name(link.vios)
-            for link in self.estate.links
-            if link.client == client.key
-            and link.vios in self.vios_by_key
-            and not self._mappings_ok(self.vios_by_key[link.vios])
-        ]
-        if unread:
-            return f"unknown: mappings of {_names(sorted(set(unread)))} not read"
-        if not kinds:
+        statuses = sorted((self.topo.path_status(client, kind) for kind in ALL_KINDS), key=lambda st: st.kind.value)
+        missing = sorted({name for st in statuses if st.state == "unknown" for name in st.missing})
+        if missing:
+            return f"unknown: mappings of {_names(missing)} not read"
+        used = [st for st in statuses if st.via]
+        if not used:
             return "no virtual I/O recorded"
-        all_vios = {k for keys in kinds.values() for k in keys}
+        all_vios = {name for st in used for name in st.via}
         if len(all_vios) == 1:
-            return f"single VIOS: all I/O via {self.vios_name(next(iter(all_vios)))}"
-        single = [
-            f"{kind.value} via {self.vios_name(next(iter(keys)))} only"
-            for kind, keys in sorted(kinds.items(), key=lambda kv: kv[0].value)
-            if len(keys) == 1
-        ]
+            return f"single VIOS: all I/O via {next(iter(all_vios))}"
+        single = [f"{st.kind.value} via {st.via[0]} only" for st in used if len(st.via) == 1]
         return "dual VIOS" if not single else "single path: " + "; ".join(single)
 
     def gaps(self) -> tuple[GapRow, ...]:
