@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from viosaudit.model import (
     AdapterLink,
+    BackingKind,
     ClientLpar,
     Collected,
     DiskReserve,
@@ -22,8 +23,10 @@ from viosaudit.model import (
     PartitionKey,
     PathKind,
     SeaAttributes,
+    SeaMapping,
     SourceRef,
     Span,
+    TrunkAdapter,
     Vios,
 )
 
@@ -97,13 +100,14 @@ class EstateBuilder:
         ifixes: tuple[Ifix, ...] | None = (),
         filesets: tuple[Fileset, ...] | None = (),
         mappings: bool = True,
+        state: str = "Running",
     ) -> EstateBuilder:
         serial = self.systems[system].serial
         self.vioses[name] = Vios(
             key=PartitionKey(serial, pid),
             name=name,
             managed_system=system,
-            state="Running",
+            state=state,
             os_version=f"VIOS {level}" if level else None,
             level=ok(Level.parse(level)) if level else MISSING,
             ifixes=ok(ifixes) if ifixes is not None else MISSING,
@@ -115,21 +119,49 @@ class EstateBuilder:
         )
         return self
 
-    def client(self, system: str, pid: int, name: str) -> EstateBuilder:
+    def client(self, system: str, pid: int, name: str, state: str = "Running") -> EstateBuilder:
         serial = self.systems[system].serial
         self.clients[name] = ClientLpar(
-            PartitionKey(serial, pid), name, system, PartitionEnv.AIX_LINUX, "Running", "AIX 7.3", REF
+            PartitionKey(serial, pid), name, system, PartitionEnv.AIX_LINUX, state, "AIX 7.3", REF
         )
         return self
 
     def vscsi(self, vios: str, client: str, *disks: str) -> EstateBuilder:
-        return self._path(PathKind.VSCSI, vios, client, disks or ("hdisk2",))
+        """One vSCSI path per disk; the same disk name on two VIOS is the same LUN (same unique_id)."""
+        for n, disk in enumerate(disks or ("hdisk2",)):
+            self._path(
+                PathKind.VSCSI,
+                vios,
+                client,
+                disk,
+                backing=BackingKind.DISK,
+                lun=f"0x8{n + 1}00000000000000",
+                unique_id=f"uid-{disk}",
+            )
+        return self
 
-    def npiv(self, vios: str, client: str) -> EstateBuilder:
-        return self._path(PathKind.NPIV, vios, client, ("fcs0",))
+    def npiv(self, vios: str, client: str, logged_in: bool = True, port: str | None = "fcs0") -> EstateBuilder:
+        return self._path(
+            PathKind.NPIV,
+            vios,
+            client,
+            port,
+            logged_in=logged_in,
+            idle=None if port else "vfchost0 is mapped to no physical FC port",
+        )
 
     def vlan(self, vios: str, client: str, vlan: int = 10) -> EstateBuilder:
-        return self._path(PathKind.NETWORK, vios, client, (f"VLAN {vlan}",))
+        """The client's adapter on ``vlan``, bridged by the VIOS's trunk adapter in slot 20."""
+        self.trunk(vios, vlan)
+        return self._path(PathKind.NETWORK, vios, client, f"VLAN {vlan}", vlan=vlan, vswitch="ETHERNET0")
+
+    def trunk(self, vios: str, *vlans: int, slot: int = 20, priority: int | None = None) -> EstateBuilder:
+        """A trunk adapter on the VIOS carrying ``vlans`` (added to the one in ``slot`` if present)."""
+        v = self.vioses[vios]
+        old = next((t for t in v.trunks if t.slot == slot), None)
+        prio = priority or (old.priority if old else v.key.partition_id)
+        merged = TrunkAdapter(slot, tuple(dict.fromkeys((*(old.vlans if old else ()), *vlans))), "ETHERNET0", prio, REF)
+        return self.replace_vios(vios, trunks=(*(t for t in v.trunks if t.slot != slot), merged))
 
     def link(self, kind: PathKind, vios: str, client: str) -> EstateBuilder:
         v, c = self.vioses[vios], self.clients[client]
@@ -140,19 +172,27 @@ class EstateBuilder:
         self.gaps.append(EstateGap("hmc1", command_id, "not collected in this test", system, partition))
         return self
 
-    def _path(self, kind: PathKind, vios: str, client: str, devices: tuple[str, ...]) -> EstateBuilder:
+    def _path(self, kind: PathKind, vios: str, client: str, device: str | None, **extra: object) -> EstateBuilder:
         v, c = self.vioses[vios], self.clients[client]
         adapter = {PathKind.VSCSI: "vhost0", PathKind.NPIV: "vfchost0", PathKind.NETWORK: "C20"}[kind]
-        self.paths.append(IoPath(kind, c.key, v.key, adapter, devices, adapter, REF))
+        self.paths.append(IoPath(kind, c.key, v.key, adapter, device, adapter, REF, **extra))  # type: ignore[arg-type]
         return self
 
     def reserve(self, vios: str, **policies: str | None) -> EstateBuilder:
         """The disk_reserve capture of a VIOS: ``b.reserve("v1", hdisk2="single_path")``."""
         return self.replace_vios(vios, disk_reserve=ok(reserves(**policies)))
 
-    def seas(self, vios: str, *records: SeaAttributes) -> EstateBuilder:
-        """The sea_attrs capture of a VIOS (no records: a VIOS without a SEA)."""
-        return self.replace_vios(vios, sea=ok(records))
+    def seas(self, vios: str, *records: SeaAttributes, slot: int = 20) -> EstateBuilder:
+        """The sea_attrs capture of a VIOS (no records: a VIOS without a SEA); lsmap -all -net then lists
+        the trunk adapter in ``slot`` under the first SEA."""
+        pid = self.vioses[vios].key.partition_id
+        net = tuple(
+            SeaMapping(
+                "ent4", f"U9009.42A.SN-V{pid}-C{slot}-T1", r.sea, "ent0", "Available", "U78C9.001-P1-C6-T1", Span(1, 6)
+            )
+            for r in records[:1]
+        )
+        return self.replace_vios(vios, sea=ok(records), network=ok(net))
 
     def replace_vios(self, name: str, **changes: object) -> EstateBuilder:
         self.vioses[name] = replace(self.vioses[name], **changes)  # type: ignore[arg-type]
@@ -160,7 +200,11 @@ class EstateBuilder:
 
     def build(self) -> Estate:
         missing = {(self.systems[g.managed_system].serial, g.command_id) for g in self.gaps if g.managed_system}
-        views = {(s.serial, c) for s in self.systems.values() for c in ("lshwres_scsi", "lshwres_fc", "lshwres_eth")}
+        views = {
+            (s.serial, c)
+            for s in self.systems.values()
+            for c in ("lssyscfg_lpar", "lshwres_scsi", "lshwres_fc", "lshwres_eth")
+        }
         return Estate(
             snapshot_id="test",
             captured_at="2026-11-23T06:00:00Z",

@@ -82,7 +82,7 @@ def test_tampered_missing_and_unjoinable_captures_become_gaps(tmp_path: Path) ->
     assert "no capture" in reasons[("hmc01", "lshwres_eth")]
     assert "no HMC partition list names it" in reasons[("p9a-vios1", "lssyscfg_lpar")]
     vios = {v.name: v for v in estate.vioses}
-    assert vios["p9a-vios1"].vscsi.status is Collected.UNREADABLE
+    assert vios["p9a-vios1"].vscsi.status is Collected.CHANGED
     assert vios["p9a-vios2"].npiv.status is Collected.UNREADABLE
 
 

@@ -20,6 +20,7 @@ import argparse
 import csv
 import shlex
 import shutil
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -108,6 +109,7 @@ class SystemDef:
     vlans: tuple[int, ...]
     vios: tuple[ViosDef, ...]
     clients: tuple[ClientDef, ...] = field(default=())
+    lun_pvid_none: bool = False  # the VIOS's lspv shows "none" for the backing LUNs (unique_id pairs them)
 
 
 AIX72_P9 = "AIX 7.2 7200-05-06-2320"
@@ -210,6 +212,7 @@ SYSTEMS: tuple[SystemDef, ...] = (
         mac_prefix="C2D29B2F",
         wwpn_id=0x8C3,
         storage_wwpn="500507680C31C34B",
+        lun_pvid_none=True,
         fc_per_vios=1,
         vlans=(210, 220),
         vios=(
@@ -816,13 +819,46 @@ def render_lsmap_net(topo: SystemTopo, vt: ViosTopo) -> str:
     return lines(out)
 
 
-def render_disk_reserve(vt: ViosTopo) -> str:
-    """Every disk of the VIOS: its own rootvg (internal disks, single_path) and the backing LUNs."""
-    rows = [f"hdisk{n} single_path" for n in (0, 1)]
-    disks = sorted({d for vh in vt.vhosts for d in vh.disks})
-    for disk in disks:
+def backing_disks(vt: ViosTopo) -> list[int]:
+    return sorted({d for vh in vt.vhosts for d in vh.disks})
+
+
+def lun_unique_id(topo: SystemTopo, disk: int) -> str:
+    """A SAN LUN's unique_id as AIX prints it for an SVC/Storwize LUN: the same on every VIOS."""
+    return f"33213600507680C8080{topo.system.wwpn_id:03X}0000000000{disk:04X}04214503IBMfcp"
+
+
+def internal_unique_id(vt: ViosTopo, n: int) -> str:
+    """The VIOS's own SAS rootvg disks: unique to that VIOS."""
+    return f"2A1135000C5009{vt.vios.lpar_id:02X}{n:02X}{vt.index:02X}B0BST900MM0006 03IBMsas"
+
+
+def pvid(topo: SystemTopo, owner: str, disk: int) -> str:
+    """A PVID: 16 hex digits, stable (the same LUN shows the same PVID on every VIOS that sees it)."""
+    return f"00f{topo.system.wwpn_id:03x}{zlib.crc32(f'{owner}:{disk}'.encode()) :010x}"
+
+
+def render_lspv(topo: SystemTopo, vt: ViosTopo) -> str:
+    """padmin's lspv: the VIOS's rootvg disks, then the backing LUNs (no VG on the VIOS; their PVID
+    is the one the client wrote, or none where the system's clients never had one shown)."""
+    rows = [f"{'NAME':<17}{'PVID':<37}{'VG':<17}STATUS"]
+    for n in (0, 1):
+        rows.append(f"{f'hdisk{n}':<17}{pvid(topo, vt.vios.name, n):<37}{'rootvg':<17}active")
+    for disk in backing_disks(vt):
+        shown = "none" if topo.system.lun_pvid_none else pvid(topo, topo.system.name, disk)
+        rows.append(f"{f'hdisk{disk}':<17}{shown:<37}None")
+    return lines(rows)
+
+
+def render_disk_reserve(topo: SystemTopo, vt: ViosTopo) -> str:
+    """Every disk of the VIOS: its own rootvg (internal disks, single_path) and the backing LUNs, each
+    with its reserve_policy and unique_id."""
+    rows = []
+    for n in (0, 1):
+        rows += [f"hdisk{n} reserve_policy single_path", f"hdisk{n} unique_id {internal_unique_id(vt, n)}"]
+    for disk in backing_disks(vt):
         policy = "single_path" if disk in vt.vios.single_path_disks else "no_reserve"
-        rows.append(f"hdisk{disk} {policy}")
+        rows += [f"hdisk{disk} reserve_policy {policy}", f"hdisk{disk} unique_id {lun_unique_id(topo, disk)}"]
     return lines(rows)
 
 
@@ -1015,9 +1051,10 @@ def vios_outputs(topo: SystemTopo, vt: ViosTopo) -> Iterator[tuple[str, Callable
     yield "lsmap_all", lambda: render_lsmap_all(topo, vt)
     yield "lsmap_npiv", lambda: render_lsmap_npiv(topo, vt)
     yield "lsmap_net", lambda: render_lsmap_net(topo, vt)
+    yield "lspv", lambda: render_lspv(topo, vt)
     yield "emgr_l", lambda: render_emgr_l(vios)
     yield "lslpp_lc", lambda: render_lslpp_lc(vios)
-    yield "disk_reserve", lambda: render_disk_reserve(vt)
+    yield "disk_reserve", lambda: render_disk_reserve(topo, vt)
     yield "sea_attrs", lambda: render_sea_attrs(topo)
 
 

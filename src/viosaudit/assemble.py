@@ -4,14 +4,17 @@ partition id, and turn whatever could not be collected or read into gaps ("unkno
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from viosaudit.commands import COMMANDS, Role
 from viosaudit.errors import ParseError, SnapshotError
 from viosaudit.model import (
     AdapterLink,
+    BackingKind,
     ClientLpar,
     Collected,
     DiskReserve,
@@ -24,19 +27,24 @@ from viosaudit.model import (
     ManagedSystem,
     ManagedSystemRecord,
     NpivMapping,
+    NpivStatus,
     Observed,
     PartitionEnv,
     PartitionKey,
     PartitionRecord,
     PathKind,
+    PhysicalVolume,
     Record,
     SeaAttributes,
     SeaMapping,
     SourceRef,
+    TrunkAdapter,
     Vios,
     VirtualAdapterRecord,
     VirtualEthernetRecord,
+    VirtualTargetDevice,
     VscsiMapping,
+    virtual_slot,
 )
 from viosaudit.model import Estate as Estate
 from viosaudit.parse import parse_output
@@ -44,16 +52,9 @@ from viosaudit.snapshot import Capture, Snapshot
 
 R = TypeVar("R")
 
-VIOS_COMMANDS = (
-    "ioslevel",
-    "lsmap_all",
-    "lsmap_npiv",
-    "lsmap_net",
-    "emgr_l",
-    "lslpp_lc",
-    "disk_reserve",
-    "sea_attrs",
-)
+VIOS_COMMANDS = tuple(c.id for c in COMMANDS if c.role is Role.VIOS)
+SYSTEM_COMMANDS = tuple(c.id for c in COMMANDS if c.role is Role.HMC and c.per_system)
+HMC_VIEWS = SYSTEM_COMMANDS  # per-system HMC captures whose reading the rules need to know about
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class Parsed:
     records: tuple[Record, ...]
     error: str | None = None
     line_no: int | None = None
+    changed: bool = False  # the file no longer matches the SHA-256 the manifest recorded
 
     def ref(self, first: int = 1, last: int | None = None) -> SourceRef:
         return SourceRef(
@@ -83,7 +85,9 @@ def parse_snapshot(snapshot: Snapshot) -> tuple[Parsed, ...]:
 def _parse_capture(snapshot: Snapshot, capture: Capture) -> Parsed:
     problem = snapshot.verify(capture)
     if problem:
-        return Parsed(capture, (), error=problem)
+        changed = "SHA-256" in problem
+        reason = f"changed after collection: {problem}" if changed else problem
+        return Parsed(capture, (), error=reason, changed=changed)
     if capture.exit_status != 0:
         return Parsed(capture, (), error=f"command exited with status {capture.exit_status}")
     try:
@@ -168,7 +172,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
                 )
             )
 
-    vioses = _with_trunk_priorities(parsed, systems, vioses)
+    vioses = _with_trunks(parsed, systems, vioses)
     gaps.extend(_missing(parsed, systems, vioses, snapshot))
     known = {(v.managed_system, v.name) for v in vioses}
     for (system_name, partition), captures in sorted(vios_captures.items()):
@@ -230,11 +234,8 @@ def _vios(
         source=ref,
         disk_reserve=observe("disk_reserve", DiskReserve),
         sea=observe("sea_attrs", SeaAttributes),
+        pvs=observe("lspv", PhysicalVolume),
     )
-
-
-SYSTEM_COMMANDS = ("lssyscfg_lpar", "lshwres_scsi", "lshwres_fc", "lshwres_eth")
-HMC_VIEWS = SYSTEM_COMMANDS[1:]
 
 
 def _missing(
@@ -324,7 +325,8 @@ def _observe(parsed: Parsed | None, kind: type[R], gap_reason: str | None) -> Ob
         return Observed(Collected.NOT_COLLECTED, reason=reason)
     whole = parsed.ref(1, max(1, _line_count(parsed)))
     if parsed.error:
-        return Observed(Collected.UNREADABLE, source=whole, reason=parsed.error)
+        status = Collected.CHANGED if parsed.changed else Collected.UNREADABLE
+        return Observed(status, source=whole, reason=parsed.error)
     records = tuple(r for r in parsed.records if isinstance(r, kind))
     return Observed(Collected.OK, records, whole)
 
@@ -335,43 +337,123 @@ def _line_count(parsed: Parsed) -> int:
 
 
 def _paths(vioses: list[Vios]) -> list[IoPath]:
-    """Storage paths from what each VIOS says it serves (lsmap), the ground truth for redundancy."""
+    """Storage paths from what each VIOS says it serves (lsmap), one per backing device and per vfchost:
+    the ground truth for redundancy, with what pairs a disk with the same LUN on another VIOS."""
     paths: list[IoPath] = []
     for vios in vioses:
-        src = vios.vscsi.source
+        disks = _disk_identities(vios)
         for m in vios.vscsi.value or ():
             if m.client_partition_id is None:
                 continue
-            devices = tuple(d.backing_device for d in m.devices if d.backing_device)
-            if not devices:
-                continue
-            paths.append(
-                IoPath(
-                    kind=PathKind.VSCSI,
-                    client=PartitionKey(vios.key.serial, m.client_partition_id),
-                    vios=vios.key,
-                    server_adapter=m.server_adapter,
-                    devices=devices,
-                    detail=f"{m.server_adapter} ({m.physloc}): {', '.join(devices)}",
-                    source=_span_ref(src, m.span.first, m.span.last),
-                )
-            )
-        src = vios.npiv.source
+            client = PartitionKey(vios.key.serial, m.client_partition_id)
+            for vtd in m.devices:
+                if vtd.backing_device:
+                    paths.append(_vscsi_path(vios, m, vtd, client, disks))
         for n in vios.npiv.value or ():
             if n.client_partition_id is None:
                 continue
+            slot = virtual_slot(n.vfc_client_drc)
+            port = f"client adapter C{slot}" if slot is not None else "client adapter"
+            if n.vfc_client_name:
+                port += f" ({n.vfc_client_name})"
             paths.append(
                 IoPath(
                     kind=PathKind.NPIV,
                     client=PartitionKey(vios.key.serial, n.client_partition_id),
                     vios=vios.key,
                     server_adapter=n.server_adapter,
-                    devices=(n.fc_port,) if n.fc_port else (),
-                    detail=f"{n.server_adapter} -> {n.fc_port or 'no FC port'} ({n.status.value})",
-                    source=_span_ref(src, n.span.first, n.span.last),
+                    device=n.fc_port,
+                    detail=f"{port}: {n.server_adapter} -> {n.fc_port or 'no FC port'} ({n.status.value})",
+                    source=_span_ref(vios.npiv.source, n.span.first, n.span.last),
+                    idle=None if n.fc_port else f"{n.server_adapter} is mapped to no physical FC port",
+                    client_slot=slot,
+                    logged_in=n.status is NpivStatus.LOGGED_IN,
                 )
             )
     return paths
+
+
+@dataclass(frozen=True, slots=True)
+class _Disks:
+    """What a VIOS knows about its disks: names (lspv or disk_reserve), PVIDs and unique ids."""
+
+    names: frozenset[str] | None  # None: neither lspv nor disk_reserve was read
+    pvid: dict[str, str]
+    unique_id: dict[str, str]
+
+
+def _disk_identities(vios: Vios) -> _Disks:
+    names: set[str] = set()
+    known = False
+    pvid: dict[str, str] = {}
+    unique_id: dict[str, str] = {}
+    if vios.pvs.ok:
+        known = True
+        for pv in vios.pvs.value or ():
+            names.add(pv.disk)
+            if pv.pvid:
+                pvid[pv.disk] = pv.pvid
+    if vios.disk_reserve.ok:
+        known = True
+        for d in vios.disk_reserve.value or ():
+            names.add(d.disk)
+            if d.unique_id:
+                unique_id[d.disk] = d.unique_id
+    return _Disks(frozenset(names) if known else None, pvid, unique_id)
+
+
+_SSP_LU = re.compile(r"^.+\.(?P<udid>[0-9a-fA-F]{32})$")
+_HDISK = re.compile(r"^hdisk\d+$")
+_OPTICAL = re.compile(r"^(cd|rmt)\d+$")
+
+
+def _vscsi_path(
+    vios: Vios, m: VscsiMapping, vtd: VirtualTargetDevice, client: PartitionKey, disks: _Disks
+) -> IoPath:
+    device = vtd.backing_device or ""
+    backing, unconfirmed = _backing_kind(vtd, device, disks)
+    ssp = _SSP_LU.match(device)
+    unique_id = f"ssp:{ssp['udid'].lower()}" if backing is BackingKind.SSP_LU and ssp else disks.unique_id.get(device)
+    idle = None
+    if vtd.status and vtd.status.lower() != "available":
+        idle = f"{vtd.vtd} is {vtd.status}, not Available"
+    return IoPath(
+        kind=PathKind.VSCSI,
+        client=client,
+        vios=vios.key,
+        server_adapter=m.server_adapter,
+        device=device,
+        detail=f"{m.server_adapter} ({m.physloc}) {vtd.vtd} LUN {vtd.lun or '?'}: {device} ({backing.value})",
+        source=_span_ref(vios.vscsi.source, vtd.span.first, vtd.span.last),
+        idle=idle,
+        unconfirmed=unconfirmed,
+        backing=backing,
+        lun=vtd.lun,
+        unique_id=unique_id,
+        pvid=disks.pvid.get(device) if backing is BackingKind.DISK else None,
+    )
+
+
+def _backing_kind(vtd: VirtualTargetDevice, device: str, disks: _Disks) -> tuple[BackingKind, str | None]:
+    """What backs a VTD, and why that is not certain (None when it is).
+
+    lspv (or disk_reserve) lists every disk of the VIOS: a backing device it does not list is a logical
+    volume. Without either, a name like ``hdisk5`` or a LUN location code still says "disk"; anything
+    else is probably a logical volume, but only probably.
+    """
+    if vtd.vtd.startswith(("vtopt", "vttape")) or _OPTICAL.match(device):
+        return BackingKind.OPTICAL, None
+    if device.startswith("/"):
+        return BackingKind.FILE, None
+    if _SSP_LU.match(device) and not vtd.physloc:
+        return BackingKind.SSP_LU, None
+    if _HDISK.match(device) or (disks.names is not None and device in disks.names):
+        return BackingKind.DISK, None
+    if disks.names is not None:
+        return BackingKind.LOGICAL_VOLUME, None
+    if vtd.physloc:
+        return BackingKind.DISK, None
+    return BackingKind.LOGICAL_VOLUME, f"{device} is probably a logical volume (lspv not collected to confirm)"
 
 
 def _per_system(
@@ -395,51 +477,79 @@ def _per_system(
 def _network_paths(
     parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]
 ) -> list[IoPath]:
-    """Client VLANs bridged to the outside by a VIOS trunk adapter (the SEA's virtual side).
+    """Client VLANs bridged to the outside by a VIOS trunk adapter, one path per VLAN and trunk.
 
     From ``lshwres --rsubtype eth``: a client adapter's VLANs on a virtual switch reach the network
-    through each VIOS that has a trunk adapter carrying that VLAN on the same switch.
+    through each VIOS whose trunk adapter carries that VLAN on the same switch. The VIOS's own
+    ``lsmap -all -net`` says whether that trunk adapter belongs to a SEA (one that does not bridges
+    nothing); where it was not read, the path is unconfirmed.
     """
-    vios_ids = {(v.key.serial, v.key.partition_id) for v in vioses}
+    by_key = {v.key: v for v in vioses}
     paths: list[IoPath] = []
     for serial, p in _per_system(parsed, systems, ("lshwres_eth",)):
         records = [r for r in p.records if isinstance(r, VirtualEthernetRecord)]
         trunks: dict[tuple[str | None, int], list[VirtualEthernetRecord]] = defaultdict(list)
         for r in records:
-            if r.is_trunk and (serial, r.partition_id) in vios_ids:
+            if r.is_trunk and PartitionKey(serial, r.partition_id) in by_key:
                 for vlan in (r.port_vlan_id, *r.addl_vlan_ids):
                     trunks[(r.vswitch, vlan)].append(r)
         for r in records:
-            if (serial, r.partition_id) in vios_ids:
+            if PartitionKey(serial, r.partition_id) in by_key:
                 continue
-            for vlan in (r.port_vlan_id, *r.addl_vlan_ids):
+            for vlan in dict.fromkeys((r.port_vlan_id, *r.addl_vlan_ids)):
                 for t in trunks.get((r.vswitch, vlan), []):
+                    vios = by_key[PartitionKey(serial, t.partition_id)]
+                    idle, unconfirmed = _bridging(vios, t.slot)
                     paths.append(
                         IoPath(
                             kind=PathKind.NETWORK,
                             client=PartitionKey(serial, r.partition_id),
-                            vios=PartitionKey(serial, t.partition_id),
+                            vios=vios.key,
                             server_adapter=f"C{t.slot}",
-                            devices=(f"VLAN {vlan}",),
+                            device=f"VLAN {vlan}",
                             detail=f"VLAN {vlan} on {r.vswitch or 'default switch'} bridged by trunk adapter "
                             f"slot {t.slot} (priority {t.trunk_priority})",
                             source=p.ref(r.span.first, r.span.last),
+                            idle=idle,
+                            unconfirmed=unconfirmed,
+                            vlan=vlan,
+                            vswitch=r.vswitch,
                         )
                     )
     return paths
 
 
-def _with_trunk_priorities(
-    parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]
-) -> list[Vios]:
-    """Each VIOS's lowest SEA trunk priority, from the owning HMC's lshwres eth (1 = primary SEA)."""
-    lowest: dict[PartitionKey, int] = {}
+def _bridging(vios: Vios, slot: int) -> tuple[str | None, str | None]:
+    """(idle, unconfirmed) for a trunk adapter in ``slot``: is it the virtual side of a SEA?"""
+    if not vios.network.ok:
+        return None, f"lsmap -all -net of {vios.name} {vios.network.status.value}: its trunk adapter in slot " \
+            f"{slot} is not confirmed to belong to a SEA"
+    for m in vios.network.value or ():
+        if virtual_slot(m.physloc) == slot:
+            if not m.sea:
+                return f"trunk adapter {m.virtual_adapter} (slot {slot}) is in no SEA", None
+            if m.status and m.status.lower() != "available":
+                return f"SEA {m.sea} is {m.status}, not Available", None
+            return None, None
+    return f"lsmap -all -net of {vios.name} lists no adapter in slot {slot}", None
+
+
+def _with_trunks(parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]) -> list[Vios]:
+    """Each VIOS's trunk adapters, from the owning HMC's lshwres eth (a SEA's virtual side)."""
+    trunks: dict[PartitionKey, list[TrunkAdapter]] = defaultdict(list)
     for serial, p in _per_system(parsed, systems, ("lshwres_eth",)):
         for r in p.records:
-            if isinstance(r, VirtualEthernetRecord) and r.is_trunk and r.trunk_priority is not None:
-                key = PartitionKey(serial, r.partition_id)
-                lowest[key] = min(lowest.get(key, r.trunk_priority), r.trunk_priority)
-    return [replace(v, trunk_priority=lowest.get(v.key)) for v in vioses]
+            if isinstance(r, VirtualEthernetRecord) and r.is_trunk:
+                trunks[PartitionKey(serial, r.partition_id)].append(
+                    TrunkAdapter(
+                        slot=r.slot,
+                        vlans=tuple(dict.fromkeys((r.port_vlan_id, *r.addl_vlan_ids))),
+                        vswitch=r.vswitch,
+                        priority=r.trunk_priority,
+                        source=p.ref(r.span.first, r.span.last),
+                    )
+                )
+    return [replace(v, trunks=tuple(trunks.get(v.key, ()))) for v in vioses]
 
 
 def _span_ref(src: SourceRef | None, first: int, last: int) -> SourceRef:

@@ -47,7 +47,8 @@ FC_FIELDS = SCSI_FIELDS + ",wwpns"
 ETH_FIELDS = "lpar_name,lpar_id,slot_num,port_vlan_id,addl_vlan_ids,is_trunk,trunk_priority,vswitch,mac_addr"
 
 DISK_RESERVE_LINE = (
-    'for d in $(lsdev -Cc disk -F name); do echo "$d $(lsattr -El $d -a reserve_policy -F value 2>&1)"; done'
+    "for d in $(lsdev -Cc disk -F name); do for a in reserve_policy unique_id; do "
+    'echo "$d $a $(lsattr -El $d -a $a -F value 2>&1)"; done; done'
 )
 SEA_ATTRS_LINE = (
     "for d in $(lsdev -Cc adapter -t sea -F name); do "
@@ -90,14 +91,23 @@ COMMANDS: tuple[Command, ...] = (
     Command("lsmap_all", Role.VIOS, "lsmap -all", r"^lsmap\b(?!.*\s-(npiv|net)\b)"),
     Command("lsmap_npiv", Role.VIOS, "lsmap -all -npiv", r"^lsmap\b.*\s-npiv\b"),
     Command("lsmap_net", Role.VIOS, "lsmap -all -net", r"^lsmap\b.*\s-net\b"),
+    # Each hdisk's PVID: with unique_id (disk_reserve, as root) what tells that hdisk4 on one VIOS and
+    # hdisk7 on the other are the same LUN, so that redundancy is judged per disk.
+    Command("lspv", Role.VIOS, "lspv", r"^lspv\s*$"),
     # emgr prints "There is no efix data on this system." on stderr: merged, or a VIOS without interim
     # fixes would leave an empty capture that reads as "unreadable" instead of "no ifixes".
     Command("emgr_l", Role.VIOS, "emgr -l 2>&1", r"^(/usr/sbin/)?emgr\s+-l\b", needs_root=True),
     Command("lslpp_lc", Role.VIOS, "lslpp -Lc", r"^(/usr/bin/)?lslpp\s+-L\w*c", needs_root=True),
-    # One line per disk, "hdisk4 no_reserve". lsattr's stderr is merged into the line, so a disk
-    # without the attribute reads "hdisk9 lsattr: 0514-528 ..." (unknown for that disk) instead of
-    # vanishing from the capture.
-    Command("disk_reserve", Role.VIOS, DISK_RESERVE_LINE, r"\blsattr\b.*-a\s+reserve_policy\b", needs_root=True),
+    # Two lines per disk, "hdisk4 reserve_policy no_reserve" and "hdisk4 unique_id 3321360050...".
+    # lsattr's stderr is merged into the line, so a disk without the attribute reads
+    # "hdisk9 reserve_policy lsattr: 0514-528 ..." (unknown for that disk) instead of vanishing.
+    Command(
+        "disk_reserve",
+        Role.VIOS,
+        DISK_RESERVE_LINE,
+        r"\blsattr\b.*-a\s+reserve_policy\b|\blsdev\s+-Cc\s+disk\b.*\breserve_policy\b",
+        needs_root=True,
+    ),
     # "ent8 ha_mode auto", "ent8 ctl_chan ent7", ...: each SEA's failover attributes, prefixed by its
     # name. Empty output is a VIOS without a SEA; an lsattr error lands in the capture (2>&1).
     Command("sea_attrs", Role.VIOS, SEA_ATTRS_LINE, r"\blsdev\s+-Cc\s+adapter\s+-t\s+sea\b", needs_root=True),

@@ -11,6 +11,10 @@ Field-name glossary (one name per idea, everywhere):
     reserve_policy  the disk's SCSI reserve attribute (no_reserve, single_path, PR_exclusive, PR_shared)
     sea             a Shared Ethernet Adapter device name (``ent8``); ``ha_mode``, ``ctl_chan``,
                     ``pvid_adapter``, ``virt_adapters`` are its lsattr attribute names, kept as is
+    pvid            a disk's physical volume id as ``lspv`` prints it (16 hex digits); None for "none"
+    unique_id       a disk's ``unique_id`` attribute (lsattr): the LUN's identity across VIOS
+    state           a partition's state as the HMC prints it (``Running``, ``Not Activated``...); what
+                    it means for I/O is decided once, by ``vios_serving`` and ``client_active``
 
 All records are frozen; collections are tuples; None means "not stated in the output".
 """
@@ -73,6 +77,15 @@ class Level:
     def release(self) -> str:
         """The release line, e.g. '2.2.5' for 2.2.5.10 or '3.1.0' for 3.1 (zero-padded)."""
         return ".".join(str(p) for p in (*self.parts, 0, 0, 0)[:3])
+
+
+_SLOT = re.compile(r"-C(?P<slot>\d+)(?:-|$)")
+
+
+def virtual_slot(location: str | None) -> int | None:
+    """The virtual slot number in a location code: ``U8286.42A.21ABCDE-V3-C31-T1`` -> 31; None if none."""
+    m = _SLOT.search(location or "")
+    return int(m["slot"]) if m else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,14 +229,30 @@ class Fileset:
 
 @dataclass(frozen=True, slots=True)
 class DiskReserve:
-    """One disk of the ``disk_reserve`` capture (``lsattr -El hdiskN -a reserve_policy``).
+    """One disk of the ``disk_reserve`` capture (``lsattr -El hdiskN -a reserve_policy -a unique_id``).
 
     ``reserve_policy`` is None where lsattr printed an error instead (a disk type without the
-    attribute): unknown for that disk, not "no reserve".
+    attribute): unknown for that disk, not "no reserve". ``unique_id`` is None where it was not
+    printed (older captures read the reserve policy only) or lsattr printed an error.
     """
 
     disk: str
     reserve_policy: str | None
+    span: Span
+    unique_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PhysicalVolume:
+    """One disk in ``lspv`` (as padmin): its PVID, volume group and state.
+
+    ``pvid`` and ``volume_group`` are None where lspv prints ``none`` / ``None``.
+    """
+
+    disk: str
+    pvid: str | None
+    volume_group: str | None
+    status: str | None
     span: Span
 
 
@@ -337,6 +366,7 @@ Record = (
     | Ifix
     | Fileset
     | DiskReserve
+    | PhysicalVolume
     | SeaAttributes
     | HmcVersion
     | ManagedSystemRecord
@@ -384,6 +414,50 @@ class Collected(StrEnum):
     OK = "ok"
     NOT_COLLECTED = "not collected"
     UNREADABLE = "unreadable"
+    CHANGED = "changed after collection"  # the file no longer matches its SHA-256 in the manifest
+
+
+# ---------------------------------------------------------------- partition states
+
+# HMC partition states (lssyscfg -r lpar ``state``), lower case. A VIOS serves I/O only while Running;
+# a client's service stops with its I/O while it is running, starting or shutting down. Anything else
+# (``Unknown``, a state this list does not know, no state at all) is neither: "unknown", never assumed.
+VIOS_SERVING_STATES = frozenset({"running"})
+CLIENT_ACTIVE_STATES = frozenset(
+    {"running", "starting", "shutting down", "migrating - running", "suspending", "resuming"}
+)
+STOPPED_STATES = frozenset(
+    {
+        "not activated",
+        "not available",
+        "error",
+        "open firmware",
+        "hardware discovery",
+        "suspended",
+        "migrating - not activated",
+        "failed",
+    }
+)
+
+
+def vios_serving(state: str | None) -> bool | None:
+    """Whether a VIOS in this state serves its clients now: True, False, or None (state unknown)."""
+    word = (state or "").strip().lower()
+    if word in VIOS_SERVING_STATES:
+        return True
+    if word in STOPPED_STATES or word in CLIENT_ACTIVE_STATES:
+        return False  # starting, shutting down, migrating: not carrying I/O it can be relied on for
+    return None
+
+
+def client_active(state: str | None) -> bool | None:
+    """Whether a client in this state would be interrupted by losing its I/O: True, False, or None."""
+    word = (state or "").strip().lower()
+    if word in CLIENT_ACTIVE_STATES:
+        return True
+    if word in STOPPED_STATES:
+        return False
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,6 +475,21 @@ class Observed(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class TrunkAdapter:
+    """A VIOS virtual ethernet trunk adapter (HMC ``lshwres eth``): the VLANs a SEA built on it bridges.
+
+    ``vlans`` holds the port VLAN id first, then the tagged ones; ``priority`` 1 is the primary SEA of
+    a failover pair.
+    """
+
+    slot: int
+    vlans: tuple[int, ...]
+    vswitch: str | None
+    priority: int | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
 class Vios:
     key: PartitionKey
     name: str
@@ -414,13 +503,26 @@ class Vios:
     npiv: Observed[tuple[NpivMapping, ...]]
     network: Observed[tuple[SeaMapping, ...]]
     source: SourceRef
-    trunk_priority: int | None = None  # lowest SEA trunk priority (HMC lshwres eth): 1 = primary SEA
+    trunks: tuple[TrunkAdapter, ...] = ()
     disk_reserve: Observed[tuple[DiskReserve, ...]] = field(
         default_factory=lambda: Observed(Collected.NOT_COLLECTED, reason="not collected")
     )
     sea: Observed[tuple[SeaAttributes, ...]] = field(
         default_factory=lambda: Observed(Collected.NOT_COLLECTED, reason="not collected")
     )
+    pvs: Observed[tuple[PhysicalVolume, ...]] = field(
+        default_factory=lambda: Observed(Collected.NOT_COLLECTED, reason="not collected")
+    )
+
+    @property
+    def serving(self) -> bool | None:
+        """Whether this VIOS serves its clients now (state Running); None when its state is unknown."""
+        return vios_serving(self.state)
+
+    @property
+    def trunk_priority(self) -> int | None:
+        """The lowest SEA trunk priority of this VIOS (1 = primary SEA); None without trunk adapters."""
+        return min((t.priority for t in self.trunks if t.priority is not None), default=None)
 
     @property
     def sea_role(self) -> str | None:
@@ -448,6 +550,11 @@ class ClientLpar:
     os_version: str | None
     source: SourceRef
 
+    @property
+    def active(self) -> bool | None:
+        """Whether losing its I/O would interrupt this client now; None when its state is unknown."""
+        return client_active(self.state)
+
 
 class PathKind(StrEnum):
     VSCSI = "vscsi"
@@ -455,20 +562,52 @@ class PathKind(StrEnum):
     NETWORK = "network"
 
 
+class BackingKind(StrEnum):
+    """What backs a vSCSI target device; a logical volume or a file exists on one VIOS only."""
+
+    DISK = "disk"
+    SSP_LU = "shared storage pool LU"
+    LOGICAL_VOLUME = "logical volume"
+    FILE = "file"
+    OPTICAL = "optical or tape"
+
+    @property
+    def single_by_construction(self) -> bool:
+        return self in {BackingKind.LOGICAL_VOLUME, BackingKind.FILE}
+
+
 @dataclass(frozen=True, slots=True)
 class IoPath:
-    """One way a client reaches the outside through a VIOS: a vhost with its disks, a vfchost, a SEA.
+    """One way a client reaches one device through one VIOS: the grain redundancy is judged at.
 
-    ``devices`` lists backing devices (vSCSI), the physical FC port (NPIV) or the SEA (network).
+    vSCSI: one backing device on a vhost (``device`` ``hdisk5``, ``rootvg_c1``), with what pairs it
+    with the same LUN on another VIOS (``unique_id``, ``pvid``, the ``lun`` address on the vhost).
+    NPIV: one vfchost and its physical port (``device`` ``fcs0``, None when unmapped), for the client
+    adapter in ``client_slot``; ``logged_in`` as lsmap shows it (a stopped client logs in nowhere).
+    Network: one VLAN (``vlan`` on ``vswitch``) bridged by one trunk adapter.
+
+    ``idle`` says why the path carries no I/O (a vfchost without a port, a port not logged in, a trunk
+    adapter in no SEA); ``unconfirmed`` why it may not (the data to confirm it was not collected).
+    Both None: the path carries I/O.
     """
 
     kind: PathKind
     client: PartitionKey
     vios: PartitionKey
     server_adapter: str
-    devices: tuple[str, ...]
+    device: str | None
     detail: str
     source: SourceRef
+    idle: str | None = None
+    unconfirmed: str | None = None
+    backing: BackingKind | None = None
+    lun: str | None = None
+    unique_id: str | None = None
+    pvid: str | None = None
+    client_slot: int | None = None
+    logged_in: bool | None = None
+    vlan: int | None = None
+    vswitch: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

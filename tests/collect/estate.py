@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from viosaudit.commands import BY_ID, Role
+from viosaudit.commands import BY_ID, COMMANDS, Role
 from viosaudit.snapshot import SnapshotWriter
 
 LSHMC_V = b""""version= Version: 10
@@ -68,6 +68,11 @@ LSLPP_LC = (
 )
 
 DISK_RESERVE = b"hdisk0 single_path\nhdisk1 single_path\nhdisk4 no_reserve\n"
+LSPV = (
+    b"NAME             PVID                                 VG               STATUS\n"
+    b"hdisk0           00f6db0a6c7aece5                     rootvg           active\n"
+    b"hdisk4           none                                 None\n"
+)
 
 SEA_ATTRS = b"ent6 ha_mode        auto\nent6 ctl_chan       ent5\nent6 pvid_adapter   ent4\nent6 virt_adapters  ent4\n"
 
@@ -87,6 +92,10 @@ class System:
 class Estate:
     hmcs: dict[str, tuple[str, ...]]  # HMC -> names of the systems it lists
     systems: dict[str, System] = field(default_factory=dict)
+
+
+VIOS_IDS = frozenset(c.id for c in COMMANDS if c.role is Role.VIOS)
+PADMIN_IDS = frozenset(c.id for c in COMMANDS if c.role is Role.VIOS and not c.needs_root)
 
 
 def _add(sink: SnapshotWriter, host: str, role: Role, command_id: str, output: bytes, **where: str | None) -> None:
@@ -142,6 +151,7 @@ def write_estate(root: Path, estate: Estate) -> Path:
                 _add(sink, vios, Role.VIOS, "lsmap_all", LSMAP_ALL.format(**fill).encode(), **where)
                 _add(sink, vios, Role.VIOS, "lsmap_npiv", LSMAP_NPIV.format(**fill).encode(), **where)
                 _add(sink, vios, Role.VIOS, "lsmap_net", LSMAP_NET.format(**fill).encode(), **where)
+                _add(sink, vios, Role.VIOS, "lspv", LSPV, **where)
                 _add(sink, vios, Role.VIOS, "emgr_l", EMGR_L, **where)
                 _add(sink, vios, Role.VIOS, "lslpp_lc", LSLPP_LC, **where)
                 _add(sink, vios, Role.VIOS, "disk_reserve", DISK_RESERVE, **where)

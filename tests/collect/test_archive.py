@@ -27,6 +27,7 @@ case "$*" in
   "lsmap -all") printf 'SVSA            Physloc\\nvhost0          U9009.42A.78ABCDE-V1-C11\\n' ;;
   "lsmap -all -npiv") printf 'Name          Physloc\\nvfchost0      U9009.42A.78ABCDE-V1-C22\\n' ;;
   "lsmap -all -net") printf '\\377\\376 not utf-8\\n' ;;
+  lspv) printf 'NAME             PVID                                 VG               STATUS\\n' ;;
   *) echo "ioscli: unexpected $*" >&2; exit 9 ;;
 esac
 """,
@@ -50,6 +51,7 @@ esac
 case "$*" in
   "-El hdisk0 -a reserve_policy -F value") echo single_path ;;
   "-El hdisk4 -a reserve_policy -F value") echo no_reserve ;;
+  "-El hdisk4 -a unique_id -F value") echo 33213600507680C80801228000000000000A104214503IBMfcp ;;
   "-El ent6 -a ha_mode -a ctl_chan -a pvid_adapter -a virt_adapters -F attribute value")
     printf 'ha_mode        auto\\nctl_chan       ent5\\npvid_adapter   ent4\\nvirt_adapters  ent4\\n' ;;
   *) echo "lsattr: 0514-528 The attribute does not exist" >&2; exit 9 ;;
@@ -118,7 +120,12 @@ def test_capture_script_writes_an_archive_the_importer_accepts(tmp_path, shell):
     assert {c.managed_system for c in snapshot.manifest.captures} == {"P9 Prod 1"}
     assert {c.host for c in snapshot.manifest.captures} == {"vios1a.example.com"}
     reserve = next(c for c in snapshot.manifest.captures if c.command_id == "disk_reserve")
-    assert snapshot.read_bytes(reserve) == b"hdisk0 single_path\nhdisk4 no_reserve\n"
+    assert snapshot.read_bytes(reserve) == (
+        b"hdisk0 reserve_policy single_path\n"
+        b"hdisk0 unique_id lsattr: 0514-528 The attribute does not exist\n"
+        b"hdisk4 reserve_policy no_reserve\n"
+        b"hdisk4 unique_id 33213600507680C80801228000000000000A104214503IBMfcp\n"
+    )
     sea = next(c for c in snapshot.manifest.captures if c.command_id == "sea_attrs")
     assert parse_output("sea_attrs", snapshot.read_bytes(sea).decode())[0].ctl_chan == "ent5"
     (gap,) = result.gaps

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from estate import simple_estate
+from estate import VIOS_IDS, simple_estate
 from sshserver import Fault, unused_port
 
 from viosaudit.collect import Status, collect
 from viosaudit.config import HostSpec
 from viosaudit.snapshot import open_snapshot
-
-VIOS_IDS = {"ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net", "emgr_l", "lslpp_lc", "disk_reserve", "sea_attrs"}
 
 
 def _direct(estate, *names):

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from estate import Estate, System, simple_estate
+from estate import PADMIN_IDS, Estate, System, simple_estate
 
 from viosaudit.collect import collect
 from viosaudit.collect.hmc import HmcHook
@@ -40,7 +40,7 @@ def test_hmc_mode_collects_inventory_and_vios_through_viosvrcmd(make_estate, set
         for cid in ("lssyscfg_lpar", "lshwres_scsi", "lshwres_fc", "lshwres_eth")
     }
     vios = [c for c in captures if c.role is Role.VIOS]
-    assert len(vios) == 4 * 4  # four VIOS, four padmin commands each
+    assert len(vios) == 4 * len(PADMIN_IDS)  # four VIOS, each padmin command
     sample = next(c for c in vios if c.host == "vios001a" and c.command_id == "lsmap_npiv")
     assert sample.managed_system == "P9-001"
     assert sample.partition == "vios001a"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from estate import simple_estate
+from estate import PADMIN_IDS, VIOS_IDS, simple_estate
 
 from viosaudit.collect import collect
 from viosaudit.collect.plan import ROOT_DISABLED_GAP
@@ -10,17 +10,14 @@ from viosaudit.config import HostSpec
 from viosaudit.snapshot import open_snapshot
 
 
-def test_direct_vios_runs_all_eight_commands_with_oem_setup_env_pipe(make_estate, settings_for):
+def test_direct_vios_runs_all_nine_commands_with_oem_setup_env_pipe(make_estate, settings_for):
     estate = make_estate(simple_estate(systems=1))
     spec = HostSpec("vios001a", "127.0.0.1", managed_system="P9-001", partition="vios001a")
     result = collect(settings_for(estate, hmcs=(), vioses=(spec,)))
 
     snapshot = open_snapshot(result.snapshot_dir)
     by_id = {c.command_id: c for c in snapshot.manifest.captures}
-    assert set(by_id) == {
-        *("ioslevel", "lsmap_all", "lsmap_npiv", "lsmap_net"),
-        *("emgr_l", "lslpp_lc", "disk_reserve", "sea_attrs"),
-    }
+    assert set(by_id) == VIOS_IDS
     assert by_id["lsmap_all"].command == "ioscli lsmap -all"
     assert by_id["emgr_l"].command == "echo 'emgr -l 2>&1' | ioscli oem_setup_env"
     assert by_id["lslpp_lc"].command == "echo 'lslpp -Lc' | ioscli oem_setup_env"
@@ -59,7 +56,7 @@ def test_managed_system_learnt_from_the_hmc_and_no_double_collection(make_estate
     result = collect(settings_for(estate, vioses=("vios002a",)))
 
     direct = [c for c in result.manifest.captures if c.host == "vios002a"]
-    assert len(direct) == 8
+    assert len(direct) == 9
     assert {(c.managed_system, c.partition, c.via) for c in direct} == {("P9-002", "vios002a", None)}
     # the HMC was not asked for that VIOS, but still for the others
     hmc_commands = estate["hmc1"].stats.commands
@@ -76,7 +73,7 @@ def test_direct_vios_naming_its_system_skips_viosvrcmd_at_once(make_estate, sett
     spec = HostSpec("vios001a", "127.0.0.1", managed_system="P9-001", partition="vios001a")
     result = collect(settings_for(estate, vioses=(spec,)))
     assert not any("vios001a" in c for c in estate["hmc1"].stats.commands)
-    assert len([c for c in result.manifest.captures if c.host == "vios001a"]) == 8
+    assert len([c for c in result.manifest.captures if c.host == "vios001a"]) == 9
     assert not result.partial
 
 
@@ -85,9 +82,9 @@ def test_vios_not_on_any_hmc_keeps_unknown_system(make_estate, settings_for):
     spec = HostSpec("vios001a", "127.0.0.1", port=estate["vios001a"].port, partition="elsewhere")
     result = collect(settings_for(estate, vioses=(spec,)))
     mine = [c for c in result.manifest.captures if c.partition == "elsewhere"]
-    assert len(mine) == 8 and {(c.host, c.managed_system) for c in mine} == {("vios001a", None)}
+    assert len(mine) == 9 and {(c.host, c.managed_system) for c in mine} == {("vios001a", None)}
     # the HMC's vios001a is another partition: still collected through the HMC, in its own folder
     through_hmc = [c for c in result.manifest.captures if c.via == "hmc1" and c.host == "vios001a"]
-    assert len(through_hmc) == 4
+    assert len(through_hmc) == len(PADMIN_IDS)
     assert {c.file.split("/")[1] for c in mine} != {c.file.split("/")[1] for c in through_hmc}
     assert any("no HMC in this run lists a VIOS named elsewhere" in n for n in result.manifest.notes)

@@ -15,6 +15,7 @@ from viosaudit.business import BusinessService, Criticality
 from viosaudit.commands import BY_ID, Role
 from viosaudit.model import (
     AdapterLink,
+    BackingKind,
     ClientLpar,
     Collected,
     Estate,
@@ -105,8 +106,15 @@ def client(system: ManagedSystem, pid: int, name: str, env: PartitionEnv, os_ver
                       ref("hmc1", "lssyscfg_lpar", pid))
 
 
-def path(kind: PathKind, c: ClientLpar, v: Vios, adapter: str, *devices: str) -> IoPath:
-    return IoPath(kind, c.key, v.key, adapter, devices, "", ref(v.name, "lsmap_all", 1, 9))
+def path(kind: PathKind, c: ClientLpar, v: Vios, adapter: str, device: str) -> IoPath:
+    extra: dict[str, object] = {}
+    if kind is PathKind.VSCSI:
+        extra = {"backing": BackingKind.DISK, "unique_id": f"uid-{device}", "lun": "0x8100000000000000"}
+    elif kind is PathKind.NETWORK:
+        extra = {"vlan": 10, "vswitch": "ETHERNET0"}
+    elif kind is PathKind.NPIV:
+        extra = {"logged_in": True}
+    return IoPath(kind, c.key, v.key, adapter, device, "", ref(v.name, "lsmap_all", 1, 9), **extra)  # type: ignore[arg-type]
 
 
 def subject(v: Vios) -> Subject:
@@ -132,8 +140,8 @@ def build_estate() -> Estate:
     paths = (
         path(PathKind.VSCSI, pay, a1, "vhost0", "hdisk2"),
         path(PathKind.VSCSI, pay, a2, "vhost0", "hdisk2"),
-        path(PathKind.NETWORK, pay, a1, "ent5", "ent6"),
-        path(PathKind.NETWORK, pay, a2, "ent5", "ent6"),
+        path(PathKind.NETWORK, pay, a1, "C10", "VLAN 10"),
+        path(PathKind.NETWORK, pay, a2, "C10", "VLAN 10"),
         path(PathKind.VSCSI, web, a1, "vhost1", "hdisk3"),
         path(PathKind.VSCSI, web, a2, "vhost1", "hdisk3"),
         path(PathKind.VSCSI, batch, a1, "vhost2", "hdisk4"),
@@ -155,7 +163,9 @@ def build_estate() -> Estate:
 
 def hmc_views_of(*systems: ManagedSystem) -> frozenset[tuple[str, str]]:
     """The HMC's per-system views as read (virtual SCSI, FC and ethernet adapters of each system)."""
-    return frozenset((s.serial, c) for s in systems for c in ("lshwres_scsi", "lshwres_fc", "lshwres_eth"))
+    return frozenset(
+        (s.serial, c) for s in systems for c in ("lssyscfg_lpar", "lshwres_scsi", "lshwres_fc", "lshwres_eth")
+    )
 
 
 IV_TITLE = "VIOS exposed to IV91339: possible data corruption after LPM failure"

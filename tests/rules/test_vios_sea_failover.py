@@ -31,7 +31,7 @@ def test_failover_pair_with_control_channel_passes() -> None:
 def test_disabled_next_to_a_partner_fails() -> None:
     found = run(dual().seas("v1", sea(ha_mode="disabled", ctl_chan=None)).seas("v2", sea()))
     assert found["v1"].verdict is Verdict.FAIL and found["v1"].title == "v1: SEA without failover"
-    assert "v2 bridges the same VLANs" in found["v1"].technical and found["v1"].affected_partitions == ("c1",)
+    assert "v2 (VLAN 10) bridges the same VLANs" in found["v1"].technical and found["v1"].affected_partitions == ("c1",)
 
 
 def test_missing_ha_mode_counts_as_disabled() -> None:
@@ -54,7 +54,7 @@ def test_single_vios_disabled_sea_has_no_partner_and_no_finding() -> None:
 
 
 def test_not_collected_is_unknown_only_with_hmc_trunk_adapters() -> None:
-    b = dual().replace_vios("v1", trunk_priority=1)  # v2: no trunk adapter on the HMC, sea not collected
+    b = dual().replace_vios("v2", trunks=())  # v2: no trunk adapter on the HMC; neither has sea_attrs
     found = run(b)
     assert set(found) == {"v1"} and found["v1"].verdict is Verdict.UNKNOWN
     assert "not collected" in found["v1"].title

@@ -8,9 +8,10 @@
 #     /usr/ios/cli/ioscli lsmap -all          -> lsmap_all
 #     /usr/ios/cli/ioscli lsmap -all -npiv    -> lsmap_npiv
 #     /usr/ios/cli/ioscli lsmap -all -net     -> lsmap_net
+#     /usr/ios/cli/ioscli lspv                -> lspv
 #     emgr -l                                 -> emgr_l
 #     lslpp -Lc                               -> lslpp_lc
-#     lsattr -El hdiskN -a reserve_policy     -> disk_reserve (each disk of lsdev -Cc disk)
+#     lsattr -El hdiskN -a reserve_policy     -> disk_reserve (each disk of lsdev -Cc disk; also unique_id)
 #     lsattr -El entN -a ha_mode ...          -> sea_attrs (each SEA of lsdev -Cc adapter -t sea)
 # and writes DIR/viosaudit-<host>-<UTC time>.tar (DIR defaults to /tmp) holding manifest.json and
 # captures/<host>/<id>.txt (standard output, byte for byte) plus <id>.stderr when a command wrote to
@@ -163,6 +164,7 @@ run ioslevel "$IOSCLI ioslevel" "$IOSCLI" ioslevel
 run lsmap_all "$IOSCLI lsmap -all" "$IOSCLI" lsmap -all
 run lsmap_npiv "$IOSCLI lsmap -all -npiv" "$IOSCLI" lsmap -all -npiv
 run lsmap_net "$IOSCLI lsmap -all -net" "$IOSCLI" lsmap -all -net
+run lspv "$IOSCLI lspv" "$IOSCLI" lspv
 # emgr reports "There is no efix data on this system." on stderr: keep it in the capture.
 emgr_merged() { emgr -l 2>&1; }
 run emgr_l "emgr -l 2>&1" emgr_merged
@@ -170,12 +172,12 @@ run lslpp_lc "lslpp -Lc" lslpp -Lc
 # The same lines as viosaudit's commands.py; lsattr's errors are merged so a disk without the
 # attribute shows as unknown instead of vanishing.
 disk_reserve() {
-    for d in $(lsdev -Cc disk -F name); do echo "$d $(lsattr -El $d -a reserve_policy -F value 2>&1)"; done
+    for d in $(lsdev -Cc disk -F name); do for a in reserve_policy unique_id; do echo "$d $a $(lsattr -El $d -a $a -F value 2>&1)"; done; done
 }
 sea_attrs() {
     for d in $(lsdev -Cc adapter -t sea -F name); do lsattr -El $d -a ha_mode -a ctl_chan -a pvid_adapter -a virt_adapters -F 'attribute value' 2>&1 | sed "s/^/$d /"; done
 }
-run disk_reserve "for d in \$(lsdev -Cc disk -F name); do echo \"\$d \$(lsattr -El \$d -a reserve_policy -F value 2>&1)\"; done" disk_reserve
+run disk_reserve "for d in \$(lsdev -Cc disk -F name); do for a in reserve_policy unique_id; do echo \"\$d \$a \$(lsattr -El \$d -a \$a -F value 2>&1)\"; done; done" disk_reserve
 run sea_attrs "for d in \$(lsdev -Cc adapter -t sea -F name); do lsattr -El \$d -a ha_mode -a ctl_chan -a pvid_adapter -a virt_adapters -F 'attribute value' 2>&1 | sed \"s/^/\$d /\"; done" sea_attrs
 
 UID_NOW=$(id -u 2>/dev/null)

@@ -27,6 +27,7 @@ PARSERS: dict[str, str] = {
     "lsmap_net": "lsmap_net:parse",
     "emgr_l": "emgr_l:parse",
     "lslpp_lc": "lslpp_lc:parse",
+    "lspv": "lspv:parse",
     "disk_reserve": "disk_reserve:parse",
     "sea_attrs": "sea_attrs:parse",
 }

@@ -50,7 +50,7 @@ from viosaudit.model import (
 )
 from viosaudit.render.env import make_env
 from viosaudit.rules.base import Acceptance, Finding, Severity, SubjectKind, Verdict
-from viosaudit.rules.topology import ALL_KINDS, Topology
+from viosaudit.rules.topology import ALL_KINDS, Redundancy, Topology
 from viosaudit.rules.wording import plural
 
 # ---------------------------------------------------------------- vocabulary shown in every output
@@ -308,7 +308,7 @@ class ReportView:
 
 
 def _names(items: Sequence[str], limit: int = 4) -> str:
-    """"A", "A and B", "A, B and C", "A, B, C, D and 2 more"."""
+    """ "A", "A and B", "A, B and C", "A, B, C, D and 2 more"."""
     items = list(dict.fromkeys(items))
     if len(items) > limit:
         shown, rest = items[:limit], len(items) - limit
@@ -492,8 +492,7 @@ class _Builder:
             maintenance=f.risk.maintenance if f.risk else "",
             acceptance=acceptance_text(f.acceptance) if f.acceptance else "",
             acceptance_expired=(
-                f"acceptance by {f.acceptance_expired.approver} expired on {f.acceptance_expired.expires}: "
-                "open again"
+                f"acceptance by {f.acceptance_expired.approver} expired on {f.acceptance_expired.expires}: open again"
                 if f.acceptance_expired
                 else ""
             ),
@@ -503,9 +502,7 @@ class _Builder:
         groups = []
         for severity in Severity:
             rows = tuple(
-                self.finding_row(f)
-                for f in self.findings
-                if f.severity is severity and f.verdict is not Verdict.PASS
+                self.finding_row(f) for f in self.findings if f.severity is severity and f.verdict is not Verdict.PASS
             )
             if rows:
                 groups.append(FindingGroup(SEVERITY_LABEL[severity], rows))
@@ -614,13 +611,10 @@ class _Builder:
 
         n_hours = HOURS_PER_VIOS * len(to_patch)
         if dual:
-            window = (
-                f"About {plural(n_hours, 'hour')} in a normal maintenance window, one VIOS at a time; "
-                + (
-                    f"outage of about {plural(HOURS_PER_VIOS, 'hour')} for {_names(list(outage))}."
-                    if outage
-                    else "no service outage expected."
-                )
+            window = f"About {plural(n_hours, 'hour')} in a normal maintenance window, one VIOS at a time; " + (
+                f"outage of about {plural(HOURS_PER_VIOS, 'hour')} for {_names(list(outage))}."
+                if outage
+                else "no service outage expected."
             )
         else:
             window = (
@@ -657,8 +651,7 @@ class _Builder:
             )
         if assumed:
             risk += (
-                f" The outage list may be incomplete: some mappings of {_names(names)} could not be read "
-                "(see Gaps)."
+                f" The outage list may be incomplete: some mappings of {_names(names)} could not be read (see Gaps)."
             )
 
         risk_not = self._risk_not_doing(vios_fails, names)
@@ -761,9 +754,7 @@ class _Builder:
                     + (" Do not continue until every path is back." if i < len(to_patch) - 1 else "")
                 )
                 if depends[vios.key]:
-                    steps.append(
-                        f"Start {_names(depends[vios.key], limit=20)} again; owners confirm their services."
-                    )
+                    steps.append(f"Start {_names(depends[vios.key], limit=20)} again; owners confirm their services.")
         else:
             owners = _names([s.owner for s in services if s.owner]) or "the service owners"
             steps.append(f"Agree the outage with {owners}; application teams stop their applications.")
@@ -842,9 +833,7 @@ class _Builder:
                     managed_system=c.managed_system,
                     name=c.name,
                     partition_id=c.key.partition_id,
-                    env={PartitionEnv.AIX_LINUX: "AIX/Linux", PartitionEnv.IBM_I: "IBM i"}.get(
-                        c.env, c.env.value
-                    ),
+                    env={PartitionEnv.AIX_LINUX: "AIX/Linux", PartitionEnv.IBM_I: "IBM i"}.get(c.env, c.env.value),
                     state=c.state,
                     os_version=c.os_version or "",
                     paths=self._path_texts(c),
@@ -857,30 +846,48 @@ class _Builder:
         return Inventory(tuple(systems), tuple(vios_rows), tuple(client_rows))
 
     def _path_texts(self, client: ClientLpar) -> tuple[str, ...]:
-        """One line per VIOS: "vios1: vscsi vhost0 (hdisk2, hdisk3); npiv vfchost1 (fcs0); network ent5 (ent6)"."""
-        by_vios: dict[PartitionKey, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        """One line per VIOS: "vios1: vscsi vhost0 (hdisk2, hdisk3); npiv vfchost1 (fcs0); network C10 (VLAN 10)"."""
+        by_vios: dict[PartitionKey, dict[str, dict[str, list[str]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list))
+        )
         paths = self.topo.paths_by_client.get(client.key, ())
         for p in sorted(paths, key=lambda p: (p.vios, p.kind.value, p.server_adapter)):
-            devices = f" ({', '.join(p.devices)})" if p.devices else ""
-            by_vios[p.vios][p.kind.value].append(f"{p.server_adapter}{devices}")
+            devices = by_vios[p.vios][p.kind.value][p.server_adapter]
+            if p.device:
+                devices.append(p.device)
         return tuple(
-            f"{self.vios_name(vios)}: " + "; ".join(f"{kind} {', '.join(items)}" for kind, items in kinds.items())
+            f"{self.vios_name(vios)}: "
+            + "; ".join(
+                f"{kind} "
+                + ", ".join(
+                    f"{adapter} ({', '.join(devices)})" if devices else adapter for adapter, devices in adapters.items()
+                )
+                for kind, adapters in kinds.items()
+            )
             for vios, kinds in by_vios.items()
         )
 
     def _redundancy(self, client: ClientLpar) -> str:
-        statuses = sorted((self.topo.path_status(client, kind) for kind in ALL_KINDS), key=lambda st: st.kind.value)
-        missing = sorted({name for st in statuses if st.state == "unknown" for name in st.missing})
-        if missing:
-            return f"unknown: mappings of {_names(missing)} not read"
-        used = [st for st in statuses if st.via]
-        if not used:
+        statuses = [
+            s for kind in ALL_KINDS for s in self.topo.unit_statuses(client, kind) if s.state is not Redundancy.UNUSED
+        ]
+        if not statuses:
             return "no virtual I/O recorded"
-        all_vios = {name for st in used for name in st.via}
+        running, _down, _unknown = self.topo.serving_vioses(client.key.serial)
+        all_vios = {name for s in statuses for name in s.via}
+        if len(running) < 2 and len(all_vios) == 1:
+            return f"single VIOS: all I/O via {next(iter(all_vios))}"
+        failing = [s for s in statuses if s.state in (Redundancy.SINGLE, Redundancy.NONE)]
+        if failing:
+            return "single path: " + "; ".join(
+                f"{s.unit.label} via {s.via[0]} only" if s.via else f"{s.unit.label}: no working path" for s in failing
+            )
+        unknown = [s for s in statuses if s.state is Redundancy.UNKNOWN]
+        if unknown:
+            return f"unknown: {unknown[0].doubts[0] if unknown[0].doubts else unknown[0].text}"
         if len(all_vios) == 1:
             return f"single VIOS: all I/O via {next(iter(all_vios))}"
-        single = [f"{st.kind.value} via {st.via[0]} only" for st in used if len(st.via) == 1]
-        return "dual VIOS" if not single else "single path: " + "; ".join(single)
+        return "dual VIOS"
 
     def gaps(self) -> tuple[GapRow, ...]:
         rows: dict[tuple[str, str, str], GapRow] = {}
@@ -944,9 +951,7 @@ def all_other(to_patch: list[Vios], partners: list[Vios], vios: Vios) -> list[Vi
 # ---------------------------------------------------------------- summary (page 1)
 
 
-def _overall_status(
-    findings: Sequence[Finding], vios_unknown: int, any_gap: bool, empty: bool
-) -> str:
+def _overall_status(findings: Sequence[Finding], vios_unknown: int, any_gap: bool, empty: bool) -> str:
     fails = [f for f in findings if f.verdict is Verdict.FAIL and f.severity is not Severity.INFO]
     unknowns = [f for f in findings if f.verdict is Verdict.UNKNOWN and f.severity is not Severity.INFO]
     if any(f.severity in URGENT and not f.accepted for f in fails):
@@ -967,7 +972,7 @@ def _most(values: Iterable[str], order: Sequence[str]) -> tuple[str, str] | None
 
 
 def _defects_phrase(ids: Sequence[str]) -> str:
-    """"3 known IBM defects and 2 security vulnerabilities": CVE ids are vulnerabilities, APARs defects."""
+    """ "3 known IBM defects and 2 security vulnerabilities": CVE ids are vulnerabilities, APARs defects."""
     cves = sum(1 for i in ids if i.upper().startswith("CVE-"))
     parts = []
     if len(ids) - cves:
@@ -978,7 +983,7 @@ def _defects_phrase(ids: Sequence[str]) -> str:
 
 
 def _services_phrase(rows: Sequence[ServiceImpact], limit: int = 3) -> str:
-    """"Payments, CRM and 2 more, and 1 virtual machine with no service recorded"."""
+    """ "Payments, CRM and 2 more, and 1 virtual machine with no service recorded"."""
     named = [r.service for r in rows if r.service != UNMAPPED]
     unmapped = sum(len(r.partitions) for r in rows if r.service == UNMAPPED)
     parts = named[:limit]
@@ -1143,8 +1148,7 @@ def _recommend(
     ]
     if longer_term:
         lines.append(
-            f"Longer term: add a second I/O server to {_names(longer_term, limit=3)} so future fixes need "
-            "no outage."
+            f"Longer term: add a second I/O server to {_names(longer_term, limit=3)} so future fixes need no outage."
         )
     if unknown_vios:
         names = [u.split(" / ")[-1] for u in unknown_vios]
@@ -1205,9 +1209,7 @@ def _page1_services(changes: tuple[ChangeRow, ...]) -> tuple[ServiceImpact, ...]
 
 def _stale_lines(stale: Sequence[tuple[Acceptance, str]]) -> list[str]:
     """Acceptances that no longer match an open finding: to be retired or corrected, never silently."""
-    return [
-        f"Acceptance of {a.finding} by {a.approver} (until {a.expires}) is stale: {why}." for a, why in stale
-    ]
+    return [f"Acceptance of {a.finding} by {a.approver} (until {a.expires}) is stale: {why}." for a, why in stale]
 
 
 def _summary(

@@ -1,147 +1,409 @@
-"""Who depends on which VIOS: indexes built once per estate, and what a VIOS reboot would interrupt.
+"""Who depends on which VIOS, judged per disk, per NPIV client and per VLAN, through running VIOS.
 
-A client loses a kind of I/O (vSCSI disks, NPIV ports) when every path of that kind runs through the
-VIOS being rebooted. Where a VIOS's mappings were not collected we cannot tell, and say so.
+An expert does not ask "does this client have two VIOS?" but "does *each* of its disks, its fibre
+channel ports and *each* of its VLANs have a working path through two VIOS that are running?". This
+module answers that once per estate, as data the rules and reports share:
+
+* a ``Unit`` is one thing a client needs two paths for: one LUN (its vSCSI paths on every VIOS, paired
+  by the LUN's ``unique_id``, else its PVID, else only by LUN address), its NPIV ports taken together,
+  or one VLAN on one virtual switch;
+* a ``UnitStatus`` says whether the unit is redundant, single, without any working path, or unknown,
+  and why: which VIOS carry it, which are down, which paths carry nothing, what data is missing;
+* ``RebootImpact`` says which clients a reboot of one VIOS interrupts (running ones), which it would
+  cut off but are not running, and which we cannot vouch for.
+
+A path counts only if it carries I/O (a mapped, logged-in port; an Available VTD; a trunk adapter in
+a SEA) through a VIOS whose state is Running. Missing data never counts for or against: it makes the
+answer unknown.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
-from viosaudit.model import ClientLpar, Estate, IoPath, PartitionKey, PathKind, Vios
+from viosaudit.model import BackingKind, ClientLpar, Estate, IoPath, PartitionKey, PathKind, Vios
 
 STORAGE = (PathKind.VSCSI, PathKind.NPIV)
 ALL_KINDS = (*STORAGE, PathKind.NETWORK)
 HMC_VIEW = {PathKind.VSCSI: "lshwres_scsi", PathKind.NPIV: "lshwres_fc", PathKind.NETWORK: "lshwres_eth"}
+VIOS_VIEW = {PathKind.VSCSI: "lsmap -all", PathKind.NPIV: "lsmap -all -npiv", PathKind.NETWORK: "lshwres eth"}
+
+
+class Redundancy(StrEnum):
+    """How one unit (a LUN, a client's NPIV ports, a VLAN) is served."""
+
+    REDUNDANT = "redundant"  # working paths through two or more running VIOS
+    SINGLE = "single"  # working paths through one running VIOS only
+    NONE = "none"  # no working path through a running VIOS
+    UNKNOWN = "unknown"  # the data to decide is missing
+    UNUSED = "unused"  # configured, but nothing carries I/O and nothing is down (NPIV never logged in)
+
+
+class Pairing(StrEnum):
+    """How the vSCSI paths of one client were grouped into LUNs."""
+
+    UNIQUE_ID = "unique_id"
+    PVID = "PVID"
+    LUN_ADDRESS = "LUN address only"  # identity not collected: a guess, never enough for a PASS
+    SSP = "shared storage pool LU id"
+    SINGLE_DEVICE = "one device"  # logical volume, file: exists on one VIOS only
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One thing a client needs two paths for, and the paths it has (through any VIOS)."""
+
+    kind: PathKind
+    client: PartitionKey
+    label: str  # "vSCSI disk hdisk4 / hdisk7", "NPIV ports", "VLAN 110 on ETHERNET0"
+    paths: tuple[IoPath, ...]
+    pairing: Pairing | None = None
+    identity: str | None = None  # what the pairing rests on: "PVID 00f6db0a6c7aece5"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitStatus:
+    """The verdict on one unit and its reasons, in names an administrator can act on."""
+
+    unit: Unit
+    state: Redundancy
+    via: tuple[str, ...]  # running VIOS with a working path
+    down: tuple[str, ...] = ()  # "p8b-vios2 (Not Activated)": VIOS with a path that are not running
+    idle: tuple[str, ...] = ()  # paths that carry nothing, with why
+    doubts: tuple[str, ...] = ()  # why the answer may be otherwise: missing data, unknown states
+    maybe: tuple[str, ...] = ()  # VIOS that may carry it, where the data to tell is missing
+
+    @property
+    def text(self) -> str:
+        """'hdisk4 (PVID 00f6...): single, through vios1 only; vios2 (Not Activated)'."""
+        named = f"{self.unit.label} ({self.unit.identity})" if self.unit.identity else self.unit.label
+        parts = [f"{named}: {self.state.value}"]
+        if self.via:
+            parts.append(f"through {' and '.join(self.via)}" + (" only" if len(self.via) == 1 else ""))
+        parts.extend(f"{d} is down" for d in self.down)
+        parts.extend(self.idle)
+        parts.extend(self.doubts)
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
 class RebootImpact:
     """What rebooting one VIOS does to its clients.
 
-    ``outage``: clients that lose all their disks, all their NPIV ports or their bridged network.
-    ``unknown``: clients that may depend on it, where the data to decide was not collected.
+    ``outage``: running clients (or clients whose state is unknown) that lose a disk, their NPIV ports
+    or a VLAN. ``stopped``: clients that would lose them but are not running now (no service stops).
+    ``unknown``: clients that may depend on it, where the data to decide is missing.
     """
 
     vios: Vios
     outage: tuple[ClientLpar, ...]
     unknown: tuple[ClientLpar, ...]
     reason: str | None
+    stopped: tuple[ClientLpar, ...] = ()
 
     @property
     def rolling(self) -> bool:
-        """True only when we know no client is interrupted."""
+        """True only when we know no running client is interrupted."""
         return not self.outage and not self.unknown
 
 
-@dataclass(frozen=True, slots=True)
-class PathStatus:
-    """How one client reaches one kind of I/O: through ``via`` (VIOS names); ``missing`` names the VIOS
-    whose data we lack and that might also serve it."""
-
-    kind: PathKind
-    via: tuple[str, ...]
-    missing: tuple[str, ...]
-
-    @property
-    def state(self) -> str:
-        """'redundant', 'single', 'unknown' or 'none' (the client does not use this kind)."""
-        if len(self.via) >= 2:
-            return "redundant"
-        if self.missing:
-            return "unknown"
-        return "single" if self.via else "none"
-
-
 class Topology:
-    """Indexes over an estate, built once, so rules stay linear in its size."""
+    """Indexes and per-unit judgements over an estate, built once, so rules stay linear in its size."""
 
     def __init__(self, estate: Estate) -> None:
         self.estate = estate
         self.vioses_by_serial: dict[str, list[Vios]] = defaultdict(list)
         self.clients_by_serial: dict[str, list[ClientLpar]] = defaultdict(list)
-        self.serving: dict[tuple[PartitionKey, PathKind], set[PartitionKey]] = defaultdict(set)
         self.linked: dict[tuple[PartitionKey, PathKind], set[PartitionKey]] = defaultdict(set)
         self.paths_by_vios: dict[PartitionKey, list[IoPath]] = defaultdict(list)
         self.paths_by_client: dict[PartitionKey, list[IoPath]] = defaultdict(list)
+        self.vios_by_key: dict[PartitionKey, Vios] = {v.key: v for v in estate.vioses}
+        self.client_by_key: dict[PartitionKey, ClientLpar] = {c.key: c for c in estate.clients}
         for v in estate.vioses:
             self.vioses_by_serial[v.key.serial].append(v)
         for c in estate.clients:
             self.clients_by_serial[c.key.serial].append(c)
         for p in estate.paths:
-            self.serving[(p.client, p.kind)].add(p.vios)
             self.paths_by_vios[p.vios].append(p)
             self.paths_by_client[p.client].append(p)
         for link in estate.links:
             self.linked[(link.client, link.kind)].add(link.vios)
-        self._links_missing = {
+        self._views_missing = {
             (s.serial, kind)
             for s in estate.systems
             for kind, command_id in HMC_VIEW.items()
             if (s.serial, command_id) not in estate.hmc_views
         }
+        self._statuses: dict[tuple[PartitionKey, PathKind], tuple[UnitStatus, ...]] = {}
+
+    # ------------------------------------------------------------------ what was collected
 
     def collected(self, vios: Vios, kind: PathKind) -> bool:
         """Whether we know what this VIOS serves: its lsmap for storage, the HMC's trunk adapters for
         networks (a SEA bridges the VLANs of its trunk adapters)."""
         if kind is PathKind.NETWORK:
-            return (vios.key.serial, kind) not in self._links_missing
+            return (vios.key.serial, kind) not in self._views_missing
         return (vios.vscsi if kind is PathKind.VSCSI else vios.npiv).ok
 
-    def served_by(self, client: PartitionKey, kind: PathKind) -> set[PartitionKey]:
-        return self.serving.get((client, kind), set())
+    def partitions_read(self, serial: str) -> bool:
+        """Whether the HMC's partition list (lssyscfg -r lpar) of this system was read."""
+        return (serial, "lssyscfg_lpar") in self.estate.hmc_views
 
     def may_serve(self, client: PartitionKey, vios: Vios, kind: PathKind) -> bool:
-        """Could this VIOS (whose mappings we lack) serve the client? The HMC adapters tell, if read."""
-        if (client.serial, kind) in self._links_missing or kind is PathKind.NETWORK:
+        """Could this VIOS (whose mappings we lack) serve the client? The HMC's adapters tell, if read
+        and if they know the client at all for this kind (a view silent about a client that the VIOS
+        data shows using this kind is no evidence)."""
+        if vios.serving is False:
+            return False  # a VIOS that is not running serves nobody, whatever its mappings
+        if kind is PathKind.NETWORK or (client.serial, kind) in self._views_missing:
             return True
-        return vios.key in self.linked.get((client, kind), set())
+        linked = self.linked.get((client, kind), set())
+        return not linked or vios.key in linked
+
+    def served_by(self, client: PartitionKey, kind: PathKind) -> set[PartitionKey]:
+        """VIOS with any path of this kind to the client (configuration, whether or not it works)."""
+        return {p.vios for p in self.paths_by_client.get(client, ()) if p.kind is kind}
+
+    # ------------------------------------------------------------------ units and their verdicts
+
+    def unit_statuses(self, client: ClientLpar, kind: PathKind) -> tuple[UnitStatus, ...]:
+        """Every unit of one kind of the client, judged; memoised (rules and reports share them)."""
+        key = (client.key, kind)
+        if key not in self._statuses:
+            statuses = tuple(self._judge(client, unit) for unit in self._units(client, kind))
+            self._statuses[key] = self._by_count(statuses) if kind is PathKind.VSCSI else statuses
+        return self._statuses[key]
+
+    def _missing(self, client: ClientLpar, kind: PathKind) -> tuple[Vios, ...]:
+        """VIOS of the client's system whose data of this kind is missing and that might serve it."""
+        return tuple(
+            v
+            for v in self.vioses_by_serial.get(client.key.serial, [])
+            if not self.collected(v, kind) and self.may_serve(client.key, v, kind)
+        )
+
+    def _units(self, client: ClientLpar, kind: PathKind) -> list[Unit]:
+        paths = [p for p in self.paths_by_client.get(client.key, ()) if p.kind is kind]
+        units: list[Unit]
+        if kind is PathKind.VSCSI:
+            units = _lun_units(client.key, paths)
+        elif kind is PathKind.NPIV:
+            units = [Unit(kind, client.key, "NPIV ports", tuple(paths))] if paths else []
+        else:
+            by_vlan: dict[tuple[str | None, int | None], list[IoPath]] = defaultdict(list)
+            for p in paths:
+                by_vlan[(p.vswitch, p.vlan)].append(p)
+            units = [
+                Unit(kind, client.key, f"VLAN {vlan} on {vswitch or 'the default switch'}", tuple(ps))
+                for (vswitch, vlan), ps in sorted(by_vlan.items(), key=lambda item: (item[0][0] or "", item[0][1] or 0))
+            ]
+        if not units and self._missing(client, kind):
+            # nothing seen, but a VIOS whose data is missing may serve it: unknown, not "unused"
+            units = [Unit(kind, client.key, _KIND_WORDS[kind], ())]
+        return units
+
+    def _judge(self, client: ClientLpar, unit: Unit) -> UnitStatus:
+        via: set[str] = set()
+        down: set[str] = set()
+        maybe: set[str] = set()
+        idle: list[str] = []
+        doubts: list[str] = []
+        for p in unit.paths:
+            vios = self.vios_by_key.get(p.vios)
+            name = vios.name if vios else f"partition {p.vios.partition_id}"
+            serving = vios.serving if vios else None
+            reason = p.idle or _not_logged_in(p, client)
+            if reason == _UNSURE:
+                maybe.add(name)
+                doubts.append(f"{p.server_adapter} on {name} is not logged in; the state of {client.name} is unknown")
+            elif reason:
+                idle.append(f"{reason} (on {name})")
+            elif serving is False:
+                down.add(f"{name} ({vios.state if vios else 'unknown state'})")
+            elif serving is None:
+                maybe.add(name)
+                doubts.append(f"state of {name} unknown ({vios.state if vios else 'not listed by the HMC'})")
+            elif p.unconfirmed:
+                maybe.add(name)
+                doubts.append(p.unconfirmed)
+            else:
+                via.add(name)
+        for v in self._missing(client, unit.kind):
+            if v.name not in via:
+                maybe.add(v.name)
+                what = (v.vscsi if unit.kind is PathKind.VSCSI else v.npiv) if unit.kind in STORAGE else None
+                why = what.status.value if what is not None else "not collected (lshwres eth)"
+                doubts.append(f"{VIOS_VIEW[unit.kind]} of {v.name} {why}")
+        if unit.pairing is Pairing.LUN_ADDRESS and len(via) >= 2:
+            doubts.append(_BY_ADDRESS)
+        return UnitStatus(
+            unit,
+            _state(unit, via, down, idle, doubts),
+            tuple(sorted(via)),
+            tuple(sorted(down)),
+            tuple(idle),
+            tuple(dict.fromkeys(doubts)),
+            tuple(sorted(maybe - via)),
+        )
+
+    def _by_count(self, statuses: tuple[UnitStatus, ...]) -> tuple[UnitStatus, ...]:
+        """Disks paired by LUN address only: a disk seen on one VIOS is single for certain only when
+        that VIOS serves the client more such disks than another running VIOS does (then at least the
+        difference has one path); with equal counts it may be another disk's second path: unknown."""
+        guessed = [s for s in statuses if s.unit.pairing is Pairing.LUN_ADDRESS]
+        counts: dict[str, int] = defaultdict(int)
+        for s in guessed:
+            for name in s.via:
+                counts[name] += 1
+        if len(counts) < 2:
+            return statuses
+        out = []
+        for s in statuses:
+            if s.unit.pairing is Pairing.LUN_ADDRESS and s.state is Redundancy.SINGLE:
+                mine = counts[s.via[0]]
+                others = [n for name, n in counts.items() if name != s.via[0]]
+                if all(mine > n for n in others):
+                    rest = ", ".join(sorted(set(counts) - {s.via[0]}))
+                    note = f"{s.via[0]} serves this client more disks than {rest}: single by count"
+                    s = replace(s, doubts=(*s.doubts, f"{note} (disk identity not collected)"))
+                else:
+                    s = replace(s, state=Redundancy.UNKNOWN, doubts=(*s.doubts, _BY_ADDRESS))
+            out.append(s)
+        return tuple(out)
+
+    # ------------------------------------------------------------------ what a VIOS reboot costs
 
     def fate(self, client: ClientLpar, vios: Vios, kind: PathKind) -> str:
         """'lost', 'kept', 'unknown' or 'unused': the client's I/O of one kind while ``vios`` reboots."""
-        others = self.served_by(client.key, kind) - {vios.key}
-        if others:
-            return "kept"
-        doubt = [
-            v
-            for v in self.vioses_by_serial[vios.key.serial]
-            if v.key != vios.key and not self.collected(v, kind) and self.may_serve(client.key, v, kind)
-        ]
-        if vios.key in self.served_by(client.key, kind):
-            return "unknown" if doubt else "lost"
-        if not self.collected(vios, kind) and self.may_serve(client.key, vios, kind):
-            return "unknown"
+        fates = {self._unit_fate(status, vios) for status in self.unit_statuses(client, kind)}
+        for fate in ("lost", "unknown", "kept"):
+            if fate in fates:
+                return fate
         return "unused"
 
+    def _unit_fate(self, status: UnitStatus, vios: Vios) -> str:
+        if vios.name not in status.via and vios.name not in status.maybe:
+            return "unused"
+        others = [name for name in status.via if name != vios.name]
+        if others:
+            sure = status.state is Redundancy.REDUNDANT or vios.name not in status.via
+            return "kept" if sure else "unknown"
+        if vios.name in status.maybe or set(status.maybe) - {vios.name}:
+            return "unknown"
+        return "lost"
+
     def reboot_impact(self, vios: Vios) -> RebootImpact:
-        """Clients interrupted by a reboot of ``vios``, and those we cannot vouch for."""
+        """Clients interrupted by a reboot of ``vios``, those cut off but not running, and the unknown."""
         outage: list[ClientLpar] = []
+        stopped: list[ClientLpar] = []
         unknown: list[ClientLpar] = []
-        for client in self.clients_by_serial[vios.key.serial]:
-            fates = {self.fate(client, vios, kind) for kind in ALL_KINDS}
-            if "lost" in fates:
-                outage.append(client)
-            elif "unknown" in fates:
-                unknown.append(client)
+        if vios.serving is not False:
+            for client in self.clients_by_serial[vios.key.serial]:
+                fates = {self.fate(client, vios, kind) for kind in ALL_KINDS}
+                if "lost" in fates:
+                    (stopped if client.active is False else outage).append(client)
+                elif "unknown" in fates:
+                    unknown.append(client)
         missing = sorted(
-            f"{v.name} ({kind.value})"
+            f"{v.name} ({VIOS_VIEW[kind]})"
             for v in self.vioses_by_serial[vios.key.serial]
             for kind in ALL_KINDS
-            if not self.collected(v, kind)
+            if not self.collected(v, kind) and v.serving is not False
         )
-        reason = "mappings not collected for " + ", ".join(sorted(set(missing))) if missing else None
-        return RebootImpact(vios, tuple(outage), tuple(unknown), reason)
+        reason = "data not collected for " + ", ".join(sorted(set(missing))) if missing else None
+        if unknown and reason is None:
+            reason = "the state of a VIOS or client, or the identity of a disk, is not known"
+        return RebootImpact(vios, tuple(outage), tuple(unknown), reason, tuple(stopped))
 
-    def path_status(self, client: ClientLpar, kind: PathKind) -> PathStatus:
-        vioses = self.vioses_by_serial.get(client.key.serial, [])
-        served = self.served_by(client.key, kind)
-        via = tuple(sorted(v.name for v in vioses if v.key in served))
-        missing = tuple(
-            sorted(
-                v.name
-                for v in vioses
-                if not self.collected(v, kind) and self.may_serve(client.key, v, kind)
-            )
+    def serving_vioses(self, serial: str) -> tuple[list[Vios], list[Vios], list[Vios]]:
+        """The system's VIOS split into (running, not running, state unknown)."""
+        vioses = self.vioses_by_serial.get(serial, [])
+        return (
+            [v for v in vioses if v.serving is True],
+            [v for v in vioses if v.serving is False],
+            [v for v in vioses if v.serving is None],
         )
-        return PathStatus(kind, via, missing)
+
+
+_KIND_WORDS = {PathKind.VSCSI: "vSCSI disks", PathKind.NPIV: "NPIV ports", PathKind.NETWORK: "networks"}
+_UNSURE = "?"
+_BY_ADDRESS = (
+    "paired with the other VIOS by LUN address only: the disk identity (lspv PVID or unique_id) was not collected"
+)
+
+
+def _not_logged_in(path: IoPath, client: ClientLpar) -> str | None:
+    """Why an NPIV path carries nothing: a port not logged in, while the client is running."""
+    if path.kind is not PathKind.NPIV or path.logged_in is not False:
+        return None
+    if client.active is False:
+        return None  # a stopped client logs in nowhere: judge its configuration
+    if client.active is None:
+        return _UNSURE
+    return f"{path.server_adapter} -> {path.device} is NOT_LOGGED_IN"
+
+
+def _state(unit: Unit, via: set[str], down: set[str], idle: list[str], doubts: list[str]) -> Redundancy:
+    if len(via) >= 2:
+        return Redundancy.UNKNOWN if unit.pairing is Pairing.LUN_ADDRESS else Redundancy.REDUNDANT
+    if doubts:
+        return Redundancy.UNKNOWN
+    if via:
+        return Redundancy.SINGLE
+    if down or unit.kind is not PathKind.NPIV:
+        return Redundancy.NONE
+    return Redundancy.UNUSED if idle else Redundancy.NONE
+
+
+def _lun_units(client: PartitionKey, paths: Iterable[IoPath]) -> list[Unit]:
+    """Group a client's vSCSI paths into LUNs.
+
+    Logical volumes and files exist on one VIOS: each is its own unit (single by construction). SSP
+    LUs carry their id in their name. Disks are paired by ``unique_id`` when every disk path has one,
+    else by PVID when every one has one, else only by their LUN address on the vhost: a guess that can
+    show a missing second path (more LUNs on one VIOS than on the other) but never prove redundancy.
+    """
+    units: list[Unit] = []
+    disks: list[IoPath] = []
+    for p in paths:
+        if p.backing is BackingKind.OPTICAL:
+            continue
+        if p.backing is BackingKind.SSP_LU and p.unique_id:
+            units.append(Unit(PathKind.VSCSI, client, f"vSCSI LU {p.device}", (p,), Pairing.SSP))
+        elif p.backing is not None and p.backing.single_by_construction:
+            label = f"vSCSI {p.backing.value} {p.device} on one VIOS by construction"
+            units.append(Unit(PathKind.VSCSI, client, label, (p,), Pairing.SINGLE_DEVICE))
+        else:
+            disks.append(p)
+    ssp: dict[str, list[IoPath]] = defaultdict(list)
+    for unit in [u for u in units if u.pairing is Pairing.SSP]:
+        ssp[unit.paths[0].unique_id or ""].extend(unit.paths)
+    units = [u for u in units if u.pairing is not Pairing.SSP]
+    units += [Unit(PathKind.VSCSI, client, f"vSCSI LU {ps[0].device}", tuple(ps), Pairing.SSP) for ps in ssp.values()]
+    if disks:
+        pairing = (
+            Pairing.UNIQUE_ID
+            if all(p.unique_id for p in disks)
+            else Pairing.PVID
+            if all(p.pvid for p in disks)
+            else Pairing.LUN_ADDRESS
+        )
+        groups: dict[str, list[IoPath]] = defaultdict(list)
+        for p in disks:
+            groups[_lun_key(p, pairing)].append(p)
+        for ident, ps in groups.items():
+            names = " / ".join(dict.fromkeys(p.device or "?" for p in ps))
+            shown = {Pairing.UNIQUE_ID: "unique_id", Pairing.PVID: "PVID", Pairing.LUN_ADDRESS: "LUN"}[pairing]
+            units.append(Unit(PathKind.VSCSI, client, f"vSCSI disk {names}", tuple(ps), pairing, f"{shown} {ident}"))
+    return sorted(units, key=lambda u: u.label)
+
+
+def _lun_key(path: IoPath, pairing: Pairing) -> str:
+    if pairing is Pairing.UNIQUE_ID:
+        return path.unique_id or ""
+    if pairing is Pairing.PVID:
+        return path.pvid or ""
+    return path.lun or f"{path.vios}:{path.device}"

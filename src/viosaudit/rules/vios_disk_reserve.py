@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from viosaudit.model import DiskReserve, Estate, PathKind, SourceRef, Vios
+from viosaudit.model import BackingKind, DiskReserve, Estate, IoPath, PathKind, SourceRef, Vios
 from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity, Subject, SubjectKind, Verdict
+from viosaudit.rules.topology import Topology
 from viosaudit.rules.wording import services_phrase
 
 BLOCKING = frozenset({"single_path", "PR_exclusive"})
@@ -25,17 +26,20 @@ SHAREABLE = frozenset({"no_reserve", "PR_shared"})
 def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iterator[Finding]:
     topo = ctx.topo
     clients = {c.key: c for c in estate.clients}
+    shared, single_devices = _multipath_disks(estate, topo)
     for vios in estate.vioses:
-        # the client disks this VIOS serves where another VIOS serves the same client too (MPIO)
-        paths = [
-            p
-            for p in topo.paths_by_vios.get(vios.key, ())
-            if p.kind is PathKind.VSCSI
-            and p.client in clients
-            and len(topo.served_by(p.client, PathKind.VSCSI)) >= 2
-        ]
+        # the client disks this VIOS serves whose LUN another VIOS serves to the same client too (MPIO)
+        paths = [p for p in topo.paths_by_vios.get(vios.key, ()) if p in shared]
         if not paths:
             continue
+        skipped = sorted(
+            {
+                f"{p.device} ({p.backing.value if p.backing else '?'})"
+                for p in single_devices
+                if p.vios == vios.key and p.client in {q.client for q in paths}
+            }
+        )
+        not_judged = f" Not judged: {', '.join(skipped)}: no reserve policy." if skipped else ""
         subject = Subject(SubjectKind.VIOS, vios.name, vios.managed_system, vios.key.serial, vios.key.partition_id)
         key = f"{meta.id}:{vios.key.serial}:{vios.key.partition_id}"
         client_names = sorted({clients[p.client].name for p in paths})
@@ -50,7 +54,7 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
                 subject=subject,
                 technical=f"reserve_policy of the disks {vios.name} serves to dual-VIOS clients "
                 f"({', '.join(client_names)}) is {vios.disk_reserve.status.value}: "
-                f"{vios.disk_reserve.reason or 'no reason recorded'}.",
+                f"{vios.disk_reserve.reason or 'no reason recorded'}.{not_judged}",
                 business="Cannot confirm that the second VIOS path of these partitions' disks works "
                 f"(data missing). Service: {services_phrase(client_names, ctx.services)}.",
                 remediation="Collect the disk_reserve command on this VIOS (reach it directly as padmin, "
@@ -66,16 +70,16 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
         checked: list[DiskReserve] = []
         for p in paths:
             name = clients[p.client].name
-            for disk in p.devices:
-                record = policies.get(disk)
-                if record is None:
-                    doubtful.append(f"{disk} ({name}): not listed by lsdev")
-                    continue
-                checked.append(record)
-                if record.reserve_policy in BLOCKING:
-                    blocked[name].append(f"{disk} {record.reserve_policy}")
-                elif record.reserve_policy not in SHAREABLE:
-                    doubtful.append(f"{disk} ({name}): reserve_policy {record.reserve_policy or 'unreadable'}")
+            disk = p.device or ""
+            record = policies.get(disk)
+            if record is None:
+                doubtful.append(f"{disk} ({name}): not listed by lsdev -Cc disk")
+                continue
+            checked.append(record)
+            if record.reserve_policy in BLOCKING:
+                blocked[name].append(f"{disk} {record.reserve_policy}")
+            elif record.reserve_policy not in SHAREABLE:
+                doubtful.append(f"{disk} ({name}): reserve_policy {record.reserve_policy or 'unreadable'}")
         evidence = tuple(_line(vios, d) for d in checked) + lsmap
         if blocked:
             verdict = Verdict.FAIL
@@ -88,13 +92,14 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
                 + ". These disks are also served through another VIOS (MPIO at the client); the reserve "
                 "held by one VIOS blocks I/O through the other, so failover to the second path fails."
                 + (f" Also unknown: {'; '.join(doubtful)}." if doubtful else "")
+                + not_judged
             )
             business = f"{meta.business_impact} Service: {services_phrase(affected, ctx.services)}."
         elif doubtful:
             verdict = Verdict.UNKNOWN
             affected = client_names
             title = f"{vios.name}: reserve_policy of some backing disks unknown"
-            technical = f"On {vios.name}: {'; '.join(doubtful)}."
+            technical = f"On {vios.name}: {'; '.join(doubtful)}.{not_judged}"
             business = "Cannot confirm that the second VIOS path of these partitions' disks works (data missing)."
         else:
             verdict = Verdict.PASS
@@ -102,7 +107,7 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
             title = f"{vios.name}: backing disks of dual-VIOS clients carry no blocking reserve"
             technical = (
                 f"{len(checked)} backing disk(s) served by {vios.name} to {', '.join(client_names)}: "
-                f"reserve_policy {', '.join(sorted({d.reserve_policy or '' for d in checked}))}."
+                f"reserve_policy {', '.join(sorted({d.reserve_policy or '' for d in checked}))}.{not_judged}"
             )
             business = "Either VIOS can carry these disks while the other is maintained."
         yield Finding(
@@ -119,6 +124,20 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
             affected_partitions=tuple(affected),
             references=meta.references,
         )
+
+
+def _multipath_disks(estate: Estate, topo: Topology) -> tuple[set[IoPath], set[IoPath]]:
+    """(hdisk paths whose LUN reaches the client through two or more VIOS, logical volume / file paths)."""
+    shared: set[IoPath] = set()
+    single: set[IoPath] = set()
+    for client in estate.clients:
+        for status in topo.unit_statuses(client, PathKind.VSCSI):
+            paths = status.unit.paths
+            if any(p.backing is not None and p.backing.single_by_construction for p in paths):
+                single.update(paths)
+            elif len({p.vios for p in paths}) >= 2:
+                shared.update(p for p in paths if p.backing is BackingKind.DISK)
+    return shared, single
 
 
 def _line(vios: Vios, record: DiskReserve) -> SourceRef:

@@ -47,13 +47,24 @@ def maintenance_phrase(impact: RebootImpact, services: Mapping[str, BusinessServ
         who = names(impact.unknown)
         return (
             f"Cannot confirm that {impact.vios.name} can be patched without interruption: "
-            f"{impact.reason or 'data missing'}; possibly affected: {', '.join(who)}."
+            f"{impact.reason or 'data missing'}; possibly affected: {', '.join(who)}." + stopped_phrase(impact)
         )
     else:
         return (
             f"{impact.vios.name} can be patched and rebooted with no interruption: "
-            "every client keeps its paths through the other VIOS."
+            "every running client keeps its paths through another VIOS." + stopped_phrase(impact)
         )
     if impact.unknown:
         text += f" Also possibly affected ({impact.reason}): {', '.join(names(impact.unknown))}."
-    return text
+    return text + stopped_phrase(impact)
+
+
+def stopped_phrase(impact: RebootImpact) -> str:
+    """The clients that depend on the VIOS but are not running: no service stops, listed apart."""
+    if not impact.stopped:
+        return ""
+    return (
+        f" Not running now, so not interrupted (but without I/O while {impact.vios.name} is down): "
+        + ", ".join(f"{c.name} ({c.state})" for c in sorted(impact.stopped, key=lambda c: c.name))
+        + "."
+    )
