@@ -156,10 +156,21 @@ vfchost3:U9117.MMB.10ABCDE-V1-C4: : : :NOT_LOGGED_IN: : :0:1: :
 
 
 def test_lsmap_npiv_default_and_fmt_layouts_agree() -> None:
+    """Alike but for the flag names, which only the default layout prints."""
     default = parse_output("lsmap_npiv", NPIV_DEFAULT)
-    assert _without_spans(default) == _without_spans(parse_output("lsmap_npiv", NPIV_COLON))
+    colon = parse_output("lsmap_npiv", NPIV_COLON)
+    assert [dataclasses.replace(m, flag_names=()) for m in _npiv(default)] == [
+        dataclasses.replace(m, span=d.span) for m, d in zip(_npiv(colon), _npiv(default), strict=True)
+    ]
     assert default[0].flags == "a" and default[1].flags == "1"
+    assert [m.flag_names for m in _npiv(default)] == [("LOGGED_IN", "STRIP_MERGE"), ("NOT_MAPPED", "NOT_CONNECTED")]
+    assert all(m.flag_names == () for m in _npiv(colon))
     assert default[1].status is NpivStatus.NOT_LOGGED_IN and default[1].client_partition_id is None
+
+
+def _npiv(records: tuple[object, ...]) -> list[NpivMapping]:
+    assert all(isinstance(r, NpivMapping) for r in records)
+    return [r for r in records if isinstance(r, NpivMapping)]
 
 
 def test_fmt2_and_comma_delimiters_read_like_fmt_colon() -> None:

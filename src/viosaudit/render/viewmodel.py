@@ -805,8 +805,8 @@ class _Builder:
                 SystemRow(
                     name=s.name,
                     serial=s.serial,
-                    type_model=s.type_model,
-                    state=s.state,
+                    type_model=s.type_model or "unknown",
+                    state=s.state or "unknown",
                     design=design,
                     vios_count=len(vioses),
                     client_count=len(self.estate.clients_of(s.serial)),
@@ -826,7 +826,7 @@ class _Builder:
                     managed_system=v.managed_system,
                     name=v.name,
                     partition_id=v.key.partition_id,
-                    state=v.state,
+                    state=v.state or "unknown",
                     level=level,
                     ifixes=ifixes,
                     data="complete" if not missing else "; ".join(missing),
@@ -845,7 +845,7 @@ class _Builder:
                     env={PartitionEnv.AIX_LINUX: "AIX/Linux", PartitionEnv.IBM_I: "IBM i"}.get(
                         c.env, c.env.value
                     ),
-                    state=c.state,
+                    state=c.state or "unknown",
                     os_version=c.os_version or "",
                     paths=self._path_texts(c),
                     redundancy=self._redundancy(c),
