@@ -33,15 +33,61 @@ EXIT_ERROR = 2
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    command = identify(args.command)
-    text = Path(args.file).read_bytes().decode("utf-8", errors="replace")
+    """Read one captured output (any form, carried by any tool) and print its records as JSON.
+
+    Every bad input is one line on stderr naming the file, the line and what was expected, and exit 2.
+    """
+    from viosaudit.commands import BY_ID
+    from viosaudit.errors import HmcError
+    from viosaudit.parse.carried import unwrap
+    from viosaudit.parse.detect import candidates
+
+    path = Path(args.file)
+    raw = path.read_bytes()
     try:
-        records = parse_output(command.id, text, host=args.host)
-    except ParseError as exc:
-        print(f"error: {Path(args.file)}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    print(json.dumps(to_jsonable(records), indent=2))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_no = raw[: exc.start].count(b"\n") + 1
+        return _parse_failed(f"{path}, line {line_no}: byte {exc.start} is not UTF-8; expected the output as text")
+    try:
+        carried = unwrap(text)
+    except ViosauditError as exc:
+        return _parse_failed(f"{path}, {exc}")
+    for dropped in carried.dropped:
+        print(f"warning: {path}, line {dropped.line_no}: dropped {dropped.why}: {dropped.line!r}", file=sys.stderr)
+    results: dict[str, object] = {}
+    for part in carried.parts:
+        where = f"{path} (host {part.host})" if part.host else str(path)
+        command_line = args.command or part.command
+        if command_line:
+            command = identify(command_line)
+            if not args.command:
+                print(f"{where}: read as {command.id} (command typed on its prompt line)", file=sys.stderr)
+        else:
+            found = candidates(part.text)
+            if len(found) != 1:
+                known = ", ".join(c.line.replace("{system}", "SYS") for c in BY_ID.values())
+                choice = f"it could be {' or '.join(found)}" if found else f"viosaudit reads: {known}"
+                return _parse_failed(f"{where}: cannot tell which command printed it ({choice}); give --command")
+            command = BY_ID[found[0]]
+            print(f"{where}: read as {command.id} (recognised by its shape)", file=sys.stderr)
+        try:
+            records = parse_output(command.id, part.text, host=part.host or args.host, command_line=command_line)
+        except HmcError as exc:
+            line_no = part.original_line(exc.line_no)
+            return _parse_failed(f"{where}, line {line_no}: the HMC said {exc.message!r} instead of listing data")
+        except ParseError as exc:
+            line_no = part.original_line(exc.line_no)
+            return _parse_failed(f"{where}, line {line_no}: {exc.reason} (line: {exc.line!r}; read as {command.id})")
+        results[part.host or ""] = to_jsonable(records)
+    single = len(results) == 1 and "" in results
+    print(json.dumps(results[""] if single else results, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _parse_failed(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _collect(args: argparse.Namespace) -> CollectResult:
@@ -176,7 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("parse", help="print the records parsed from one captured output as JSON")
-    p.add_argument("--command", required=True, help='the command line that produced FILE, e.g. "lsmap -all"')
+    p.add_argument(
+        "--command",
+        help='the command line as typed, e.g. "lsmap -all", "lssyscfg -r lpar -m SYS -F name,lpar_id --header" or '
+        "'viosvrcmd -m SYS -p VIOS -c \"lsmap -all\"' (default: the command on a prompt line in FILE, else "
+        "recognised by the output's shape)",
+    )
     p.add_argument("--host", default="-", help="host name to show in error messages")
     p.add_argument("file", help="captured output")
     p.set_defaults(func=_cmd_parse)
