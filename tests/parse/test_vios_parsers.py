@@ -38,6 +38,12 @@ def _raw(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
+def _command_line(path: Path) -> str | None:
+    """The command line a fixture records beside it (``<case>.cmd``), if any."""
+    cmd = path.with_suffix(".cmd")
+    return cmd.read_text(encoding="utf-8").strip() if cmd.exists() else None
+
+
 def _without_spans(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
@@ -110,7 +116,10 @@ def test_crlf_fixtures_really_hold_crlf_and_parse_like_lf(command_id: str) -> No
 def test_windows_line_ends_change_nothing(command_id: str) -> None:
     for path in _good_fixtures(command_id):
         text = _raw(path).replace("\r\n", "\n")
-        assert parse_output(command_id, text.replace("\n", "\r\n")) == parse_output(command_id, text), path
+        line = _command_line(path)
+        crlf = text.replace("\n", "\r\n")
+        expected = parse_output(command_id, text, command_line=line)
+        assert parse_output(command_id, crlf, command_line=line) == expected, path
 
 
 # ---------------------------------------------------------------- layouts agree
@@ -197,7 +206,7 @@ def _name_of(record: object) -> str:
 def test_spans_point_at_the_lines_that_name_the_record(command_id: str) -> None:
     for path in _good_fixtures(command_id):
         lines = _raw(path).splitlines()
-        for record in parse_output(command_id, _raw(path)):
+        for record in parse_output(command_id, _raw(path), command_line=_command_line(path)):
             span = record.span
             assert 1 <= span.first <= span.last <= len(lines), path
             assert _name_of(record) in "\n".join(lines[span.first - 1 : span.last]), (path, record)

@@ -12,7 +12,7 @@ import re
 
 from viosaudit.parse.hmc import NO_RESULTS, hmc_message
 
-_PAIR_NAMES = re.compile(r"(?:^|,)\s*\"?\s*([a-z_][a-z0-9_]*)=")
+_PAIR_NAMES = re.compile(r"(?:^|,)\s*\"?\s*([a-z0-9_]+)=")
 _HMC = ("lssyscfg_sys", "lssyscfg_lpar", "lshwres_scsi", "lshwres_fc", "lshwres_eth")
 
 _SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -52,8 +52,8 @@ _MESSAGES = (
     re.compile(r"^Wprowadzono niepoprawny atrybut\b"),
     re.compile(r"\bPlease (check|correct) your entry and retry the command\b"),
 )
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PAIR = re.compile(r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$", re.DOTALL)
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")  # 5250_application_capable starts with a digit
+_PAIR = re.compile(r"^\s*(?P<name>[A-Za-z0-9_]+)=(?P<value>.*)$", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)

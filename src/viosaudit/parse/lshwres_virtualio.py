@@ -10,9 +10,10 @@ Three commands, one parser each, reading attributes by name through ``parse.hmc`
   ``is_trunk``, ``trunk_priority``, ``vswitch``, ``mac_addr`` into ``VirtualEthernetRecord``.
 
 ``lpar_id`` and ``slot_num`` identify an adapter and must be there; any other attribute the capture
-does not hold is None and listed in ``missing``, except where the default listing leaves an attribute
-out because it does not apply: ``trunk_priority`` of a non-trunk adapter, ``wwpns`` of a server fc
-adapter, ``vswitch`` on POWER5 (no virtual switches).
+does not hold is None and listed in ``missing``, except where it has no meaning for the adapter
+(``trunk_priority`` of a non-trunk adapter, ``wwpns`` of a server fc adapter) or where the default
+listing leaves it out because the HMC has none (``vswitch`` on POWER5, ``wwpns`` of an adapter without
+them, ``remote_lpar_name`` of an ``any`` adapter, ``trunk_priority``).
 
 A list value is quoted by the HMC: ``"10,20,30"`` for ``addl_vlan_ids``, ``"c0507609a1b20004,
 c0507609a1b20005"`` for ``wwpns`` (a quoted pair in the default form); where the HMC nests a list inside
@@ -139,9 +140,10 @@ def _parse(
     return tuple(records)
 
 
-def _missing(row: HmcRow, reads: tuple[str, ...], not_applicable: set[str]) -> tuple[str, ...]:
-    """Attributes read but absent, less those the default listing leaves out because they do not apply."""
-    skip = not_applicable if row.form == DEFAULT else set()
+def _missing(row: HmcRow, reads: tuple[str, ...], moot: set[str], unprinted: set[str]) -> tuple[str, ...]:
+    """Attributes read but absent, less ``moot`` ones (no meaning for this adapter) and, in the default
+    listing, ``unprinted`` ones (the HMC prints every attribute it has, so absent means 'has none')."""
+    skip = moot | (unprinted if row.form == DEFAULT else set())
     return tuple(a for a in reads if not row.has(a) and a not in skip)
 
 
@@ -162,7 +164,7 @@ def _adapter(kind: str, row: HmcRow, ctx: Context) -> VirtualAdapterRecord:
         if adapter_type == "server" and wwpns:
             raise ctx.error(n, line, "a server fc adapter has no WWPNs of its own")
     reads = FC_READS if kind == "fc" else SCSI_READS
-    not_applicable = {"remote_lpar_name"} | ({"wwpns"} if adapter_type != "client" else set())
+    moot = {"wwpns"} if adapter_type == "server" else set()
     return VirtualAdapterRecord(
         kind=kind,
         partition_name=_name(row, ctx),
@@ -174,7 +176,7 @@ def _adapter(kind: str, row: HmcRow, ctx: Context) -> VirtualAdapterRecord:
         remote_slot=_optional_int(row, ctx, "remote_slot_num"),
         wwpns=wwpns,
         span=Span(n, n),
-        missing=_missing(row, reads, not_applicable),
+        missing=_missing(row, reads, moot, {"remote_lpar_name", "wwpns"}),
     )
 
 
@@ -197,7 +199,7 @@ def _ethernet(row: HmcRow, ctx: Context) -> VirtualEthernetRecord:
     if mac_addr is not None and not _MAC.match(mac_addr):
         raise ctx.error(n, line, f"mac_addr {mac_addr!r} is not 12 hex digits")
     pvid = row.get("port_vlan_id")
-    not_applicable = {"vswitch"} | ({"trunk_priority"} if trunk is False else set())
+    moot = {"trunk_priority"} if trunk is False else set()
     return VirtualEthernetRecord(
         partition_name=_name(row, ctx),
         partition_id=_partition_id(row.get("lpar_id") or "", row, ctx, "lpar_id"),
@@ -209,7 +211,7 @@ def _ethernet(row: HmcRow, ctx: Context) -> VirtualEthernetRecord:
         vswitch=none_if_blank(row.get("vswitch") or ""),
         mac_addr=mac_addr,
         span=Span(n, n),
-        missing=_missing(row, ETH_READS, not_applicable),
+        missing=_missing(row, ETH_READS, moot, {"vswitch", "trunk_priority"}),
     )
 
 
