@@ -71,7 +71,8 @@ def test_every_fixture_reads_the_same_in_the_default_form(command_id: str, path:
     rewritten = parse_output(command_id, _render(pairs))
     # spans differ only where the fixture had a header line; 'missing' may differ where the default
     # form leaves out what does not apply (vswitch on POWER5...).
-    respanned = [dataclasses.replace(r, span=o.span) for r, o in zip(_without_missing(rewritten), original, strict=True)]
+    pairs_read = zip(_without_missing(rewritten), original, strict=True)
+    respanned = [dataclasses.replace(r, span=o.span) for r, o in pairs_read]
     assert respanned == _without_missing(original)
 
 
