@@ -124,8 +124,9 @@ def _ansible(lines: list[tuple[int, str]]) -> list[tuple[str | None, int | None,
 def _dsh(
     lines: list[tuple[int, str]], dropped: list[Dropped]
 ) -> list[tuple[str | None, int | None, list[tuple[int, str]]]]:
-    """``host: line`` on every non-blank line (banners aside): one section per host, in first-seen order."""
-    content = [(no, line) for no, line in lines if line.strip() and not _banner(line)]
+    """``host: line`` on every non-blank line (banners and prompts aside): one section per host, in
+    first-seen order. The prompt then shows the sweep tool's own command line, so it names no parser."""
+    content = [(no, line) for no, line in lines if line.strip() and not _banner(line) and _prompt(line) is None]
     if not content or not all(_DSH.match(line) for _, line in content):
         return []
     by_host: dict[str, list[tuple[int, str]]] = {}
@@ -133,7 +134,7 @@ def _dsh(
         match = _DSH.match(line)
         if match is None:
             if line.strip():
-                dropped.append(Dropped(no, line, "banner"))
+                dropped.append(Dropped(no, line, "banner" if _prompt(line) is None else "prompt line"))
             continue
         by_host.setdefault(match["host"], []).append((no, match["rest"] or ""))
     return [(host, None, body) for host, body in by_host.items()]
