@@ -68,7 +68,8 @@ def test_folder_becomes_a_snapshot_whose_manifest_says_where_each_file_came_from
         ("vios1", "ioslevel"),
         ("vios2", "ioslevel"),
     }
-    assert by_key[("vios2", "ioslevel")].origin == "imported from sweeps/ioslevel.txt lines 3-3 (prefix 'vios2' removed)"
+    origin = "imported from sweeps/ioslevel.txt lines 3-3 (prefix 'vios2' removed)"
+    assert by_key[("vios2", "ioslevel")].origin == origin
     assert "dropped line 1 (prompt line), line 4 (banner)" in (by_key[("vios1", "ioslevel")].origin or "")
     assert by_key[("hmc01", "lssyscfg_lpar")].managed_system == "P5"
     assert snapshot.read(by_key[("vios2", "ioslevel")]) == "2.2.6.65\n"
