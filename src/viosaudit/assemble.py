@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from viosaudit.commands import COMMANDS, Role
-from viosaudit.errors import ParseError, SnapshotError
+from viosaudit.errors import HmcError, ParseError, SnapshotError
 from viosaudit.model import (
     AdapterLink,
     BackingKind,
@@ -48,6 +48,7 @@ from viosaudit.model import (
 )
 from viosaudit.model import Estate as Estate
 from viosaudit.parse import parse_output
+from viosaudit.parse.hmc import hmc_message
 from viosaudit.snapshot import Capture, Snapshot
 
 R = TypeVar("R")
@@ -88,23 +89,34 @@ def _parse_capture(snapshot: Snapshot, capture: Capture) -> Parsed:
         changed = "SHA-256" in problem
         reason = f"changed after collection: {problem}" if changed else problem
         return Parsed(capture, (), error=reason, changed=changed)
-    if capture.exit_status != 0:
-        return Parsed(capture, (), error=f"command exited with status {capture.exit_status}")
     try:
         raw = snapshot.read_bytes(capture)
     except SnapshotError as exc:
         return Parsed(capture, (), error=str(exc))
+    if capture.exit_status != 0:
+        return Parsed(capture, (), error=_failed(capture, raw))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line_no = raw[: exc.start].count(b"\n") + 1
         return Parsed(capture, (), error=f"output is not valid UTF-8 at byte {exc.start}", line_no=line_no)
     try:
-        records = parse_output(capture.command_id, text, host=capture.host)
+        records = parse_output(capture.command_id, text, host=capture.host, command_line=capture.command)
     except ParseError as exc:
         located = exc.located(command=capture.command, host=capture.host)
         return Parsed(capture, (), error=str(located), line_no=exc.line_no)
     return Parsed(capture, records)
+
+
+def _failed(capture: Capture, raw: bytes) -> str:
+    """Why a capture with a non-zero exit status is not read; the HMC's own message when it printed one."""
+    reason = f"command exited with status {capture.exit_status}"
+    if capture.role is Role.HMC:
+        lines = list(enumerate(raw.decode("utf-8", "replace").splitlines(), start=1))
+        message = hmc_message([(no, line) for no, line in lines if line.strip()])
+        if message is not None:
+            return str(HmcError(capture.command, capture.host, message[0], message[1])) + f" ({reason})"
+    return reason
 
 
 def build_estate(snapshot: Snapshot) -> Estate:
@@ -144,6 +156,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
     systems = _systems(parsed)
     serial_of = {s.name: s.serial for s in systems}
     partitions = _partitions(parsed, serial_of)
+    gaps.extend(_unidentified(parsed, serial_of))
     vios_captures = _vios_captures(parsed)
     manifest_gaps = {(g.managed_system, g.partition, g.command_id): g.reason for g in snapshot.manifest.gaps}
 
@@ -151,6 +164,8 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
     clients: list[ClientLpar] = []
     for (serial, _pid), (record, ref, system_name) in sorted(partitions.items()):
         key = PartitionKey(serial, record.partition_id)
+        if record.env is None:
+            continue  # reported by _unidentified: VIOS or client is unknown
         if record.env is PartitionEnv.VIOS:
             captures = vios_captures.get((system_name, record.partition_name), {})
             gap_reasons = {
@@ -274,6 +289,8 @@ def _systems(parsed: tuple[Parsed, ...]) -> list[ManagedSystem]:
     for p in sorted(_ok(parsed, "lssyscfg_sys"), key=lambda p: p.capture.host):
         for rec in p.records:
             assert isinstance(rec, ManagedSystemRecord)
+            if rec.serial is None:
+                continue  # reported by _unidentified: it cannot be joined
             hmcs[rec.serial].add(p.capture.host)
             by_serial.setdefault(rec.serial, (rec, p.ref(rec.span.first, rec.span.last)))
     return [
@@ -287,6 +304,40 @@ def _systems(parsed: tuple[Parsed, ...]) -> list[ManagedSystem]:
         )
         for serial, (rec, ref) in sorted(by_serial.items(), key=lambda item: item[1][0].name)
     ]
+
+
+def _unidentified(parsed: tuple[Parsed, ...], serial_of: dict[str, str]) -> list[EstateGap]:
+    """Records read whole but without what joins them: a system without serial_num, partitions without
+    lpar_env (VIOS or client?). They are left out of the estate and said so, never guessed."""
+    gaps: list[EstateGap] = []
+    for p in _ok(parsed, "lssyscfg_sys"):
+        for rec in p.records:
+            if isinstance(rec, ManagedSystemRecord) and rec.serial is None:
+                gaps.append(
+                    _record_gap(p, rec.span.first, rec.name, None, f"serial_num was not collected for {rec.name}, "
+                                "so its partitions and VIOS data cannot be joined to it")
+                )  # fmt: skip
+    for p in _ok(parsed, "lssyscfg_lpar"):
+        unknown = [r for r in p.records if isinstance(r, PartitionRecord) and r.env is None]
+        if unknown and p.capture.managed_system in serial_of:
+            names = ", ".join(r.partition_name for r in unknown)
+            gaps.append(
+                _record_gap(p, unknown[0].span.first, p.capture.managed_system, None, f"lpar_env was not collected, "
+                            f"so whether these partitions are VIOS or clients is unknown; left out: {names}")
+            )  # fmt: skip
+    return gaps
+
+
+def _record_gap(p: Parsed, line_no: int, system: str | None, partition: str | None, reason: str) -> EstateGap:
+    return EstateGap(
+        host=p.capture.host,
+        command_id=p.capture.command_id,
+        reason=f"{reason} (command: {p.capture.command})",
+        managed_system=system,
+        partition=partition,
+        file=p.capture.file,
+        line_no=line_no,
+    )
 
 
 def _partitions(
@@ -491,12 +542,12 @@ def _network_paths(
         trunks: dict[tuple[str | None, int], list[VirtualEthernetRecord]] = defaultdict(list)
         for r in records:
             if r.is_trunk and PartitionKey(serial, r.partition_id) in by_key:
-                for vlan in (r.port_vlan_id, *r.addl_vlan_ids):
+                for vlan in _vlans(r):
                     trunks[(r.vswitch, vlan)].append(r)
         for r in records:
             if PartitionKey(serial, r.partition_id) in by_key:
                 continue
-            for vlan in dict.fromkeys((r.port_vlan_id, *r.addl_vlan_ids)):
+            for vlan in _vlans(r):
                 for t in trunks.get((r.vswitch, vlan), []):
                     vios = by_key[PartitionKey(serial, t.partition_id)]
                     idle, unconfirmed = _bridging(vios, t.slot)
@@ -534,6 +585,11 @@ def _bridging(vios: Vios, slot: int) -> tuple[str | None, str | None]:
     return f"lsmap -all -net of {vios.name} lists no adapter in slot {slot}", None
 
 
+def _vlans(r: VirtualEthernetRecord) -> tuple[int, ...]:
+    """The VLANs an adapter carries, once each (its port VLAN id is unknown when the capture lacks it)."""
+    return tuple(dict.fromkeys(v for v in (r.port_vlan_id, *r.addl_vlan_ids) if v is not None))
+
+
 def _with_trunks(parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]) -> list[Vios]:
     """Each VIOS's trunk adapters, from the owning HMC's lshwres eth (a SEA's virtual side)."""
     trunks: dict[PartitionKey, list[TrunkAdapter]] = defaultdict(list)
@@ -543,7 +599,7 @@ def _with_trunks(parsed: tuple[Parsed, ...], systems: list[ManagedSystem], viose
                 trunks[PartitionKey(serial, r.partition_id)].append(
                     TrunkAdapter(
                         slot=r.slot,
-                        vlans=tuple(dict.fromkeys((r.port_vlan_id, *r.addl_vlan_ids))),
+                        vlans=_vlans(r),
                         vswitch=r.vswitch,
                         priority=r.trunk_priority,
                         source=p.ref(r.span.first, r.span.last),

@@ -33,15 +33,63 @@ EXIT_ERROR = 2
 
 
 def _cmd_parse(args: argparse.Namespace) -> int:
-    command = identify(args.command)
-    text = Path(args.file).read_bytes().decode("utf-8", errors="replace")
+    """Read one captured output (any form, carried by any tool) and print its records as JSON.
+
+    Every bad input is one line on stderr naming the file, the line and what was expected, and exit 2.
+    """
+    from viosaudit.commands import BY_ID, unwrap_command
+    from viosaudit.errors import HmcError
+    from viosaudit.parse.carried import unwrap
+    from viosaudit.parse.detect import candidates
+
+    path = Path(args.file)
+    raw = path.read_bytes()
     try:
-        records = parse_output(command.id, text, host=args.host)
-    except ParseError as exc:
-        print(f"error: {Path(args.file)}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    print(json.dumps(to_jsonable(records), indent=2))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_no = raw[: exc.start].count(b"\n") + 1
+        return _parse_failed(f"{path}, line {line_no}: byte {exc.start} is not UTF-8; expected the output as text")
+    try:
+        carried = unwrap(text)
+    except ViosauditError as exc:
+        return _parse_failed(f"{path}, {exc}")
+    for dropped in carried.dropped:
+        print(f"warning: {path}, line {dropped.line_no}: dropped {dropped.why}: {dropped.line!r}", file=sys.stderr)
+    results: dict[str, object] = {}
+    for part in carried.parts:
+        where = f"{path} (host {part.host})" if part.host else str(path)
+        command_line = args.command or part.command
+        if command_line:
+            command = identify(command_line)
+            if not args.command:
+                print(f"{where}: read as {command.id} (command typed on its prompt line)", file=sys.stderr)
+        else:
+            found = candidates(part.text)
+            if len(found) != 1:
+                known = ", ".join(c.line.replace("{system}", "SYS") for c in BY_ID.values())
+                choice = f"it could be {' or '.join(found)}" if found else f"viosaudit reads: {known}"
+                return _parse_failed(f"{where}: cannot tell which command printed it ({choice}); give --command")
+            command = BY_ID[found[0]]
+            print(f"{where}: read as {command.id} (recognised by its shape)", file=sys.stderr)
+        host = part.host or args.host
+        shown = f"output of {unwrap_command(command_line or command.line)!r} from host {host!r}"
+        try:
+            records = parse_output(command.id, part.text, host=host, command_line=command_line)
+        except HmcError as exc:
+            line_no = part.original_line(exc.line_no)
+            return _parse_failed(f"{where}, line {line_no}: the HMC said {exc.message!r} instead of the {shown}")
+        except ParseError as exc:
+            line_no = part.original_line(exc.line_no)
+            return _parse_failed(f"{where}, line {line_no}: {exc.reason} (line: {exc.line!r}; {shown})")
+        results[part.host or ""] = to_jsonable(records)
+    single = len(results) == 1 and "" in results
+    print(json.dumps(results[""] if single else results, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _parse_failed(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _collect(args: argparse.Namespace) -> CollectResult:
@@ -73,10 +121,23 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from viosaudit.collect import import_archive
 
     archive = Path(args.archive)
+    if archive.is_dir():
+        return _import_folder(args, archive)
     into = Path(args.into) if args.into else Path("snapshots") / archive.name.split(".tar")[0]
     result = import_archive(archive, into, managed_system=args.managed_system, partition=args.partition)
     print(f"{into}: {len(result.captures)} captures imported, {len(result.gaps)} gaps")
     return EXIT_PARTIAL if any(not g.expected for g in result.gaps) else EXIT_OK
+
+
+def _import_folder(args: argparse.Namespace, folder: Path) -> int:
+    from viosaudit.collect.folder import import_folder
+
+    into = Path(args.into) if args.into else Path("snapshots") / folder.resolve().name
+    result = import_folder(folder, into, descriptor=Path(args.descriptor) if args.descriptor else None)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"{into}: {len(result.captures)} captures imported from {folder}")
+    return EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -168,15 +229,27 @@ def build_parser() -> argparse.ArgumentParser:
     _report_arguments(p)
     p.set_defaults(func=_cmd_run)
 
-    p = sub.add_parser("import", help="add an archive written by viosaudit-capture.ksh to a snapshot")
-    p.add_argument("archive", help="the .tar (or .tar.gz) the script wrote on the VIOS")
+    p = sub.add_parser(
+        "import", help="add an archive written by viosaudit-capture.ksh, or a folder of captures, to a snapshot"
+    )
+    p.add_argument(
+        "archive",
+        help="the .tar (or .tar.gz) the script wrote on the VIOS, or a folder of captures "
+        "(<host>/<command_id>.txt, or described in viosaudit-import.toml; docs/snapshot-format.md)",
+    )
+    p.add_argument("--descriptor", help="import descriptor for a folder (default: FOLDER/viosaudit-import.toml)")
     p.add_argument("--into", help="snapshot folder (default: snapshots/<archive name>)")
     p.add_argument("--managed-system", help="managed system of the VIOS, when the archive does not name it")
     p.add_argument("--partition", help="VIOS partition name, when the archive does not name it")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("parse", help="print the records parsed from one captured output as JSON")
-    p.add_argument("--command", required=True, help='the command line that produced FILE, e.g. "lsmap -all"')
+    p.add_argument(
+        "--command",
+        help='the command line as typed, e.g. "lsmap -all", "lssyscfg -r lpar -m SYS -F name,lpar_id --header" or '
+        "'viosvrcmd -m SYS -p VIOS -c \"lsmap -all\"' (default: the command on a prompt line in FILE, else "
+        "recognised by the output's shape)",
+    )
     p.add_argument("--host", default="-", help="host name to show in error messages")
     p.add_argument("file", help="captured output")
     p.set_defaults(func=_cmd_parse)

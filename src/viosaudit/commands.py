@@ -119,17 +119,33 @@ _IOSCLI = re.compile(r"^(\S*/)?ioscli\s+")
 _VIOSVRCMD = re.compile(r"""^viosvrcmd\b.*?\s-c\s+(?P<q>["'])(?P<inner>.*)(?P=q)\s*$""")
 
 
+def unwrap_command(command_line: str) -> str:
+    """The command itself, as the host ran it: without ``viosvrcmd ... -c "..."`` or an ``ioscli`` prefix.
+
+    >>> unwrap_command("viosvrcmd -m 'Sys 1' -p vios1 -c 'ioscli lsmap -all -npiv'")
+    'lsmap -all -npiv'
+    """
+    line = command_line.strip()
+    try:
+        argv = shlex.split(line)
+    except ValueError:
+        argv = []
+    if argv and argv[0].rsplit("/", 1)[-1] == "viosvrcmd" and "-c" in argv[:-1]:
+        line = argv[argv.index("-c") + 1].strip()
+    else:
+        wrapped = _VIOSVRCMD.match(line)
+        if wrapped:
+            line = wrapped.group("inner").strip()
+    return _IOSCLI.sub("", line)
+
+
 def identify(command_line: str) -> Command:
     """Map a command line as typed (or wrapped in viosvrcmd) to its canonical command.
 
     >>> identify('viosvrcmd -m "Sys 1" -p vios1 -c "lsmap -all -npiv"').id
     'lsmap_npiv'
     """
-    line = command_line.strip()
-    wrapped = _VIOSVRCMD.match(line)
-    if wrapped:
-        line = wrapped.group("inner").strip()
-    line = _IOSCLI.sub("", line)
+    line = unwrap_command(command_line)
     for command in COMMANDS:
         if re.search(command.pattern, line):
             return command

@@ -34,6 +34,27 @@ class ParseError(ViosauditError):
         return ParseError(command or self.command, host or self.host, self.line_no, self.line, self.reason)
 
 
+class HmcError(ParseError):
+    """The HMC printed one of its own messages (an HSCL code, an invalid attribute...) instead of data.
+
+    A ``ParseError`` so that every caller that handles unreadable output handles it, but reported as what
+    it is: the HMC's words, with the command that drew them.
+    """
+
+    def __init__(self, command: str, host: str, line_no: int, message: str) -> None:
+        self.message = message
+        super().__init__(command, host, line_no, message, f"the HMC said: {message}")
+
+    def __str__(self) -> str:
+        return (
+            f"the HMC said: {self.message!r} in answer to {self.command!r} on host {self.host!r} "
+            f"(line {self.line_no}); no data was listed"
+        )
+
+    def located(self, *, command: str | None = None, host: str | None = None) -> HmcError:
+        return HmcError(command or self.command, host or self.host, self.line_no, self.message)
+
+
 def reason_text(reason: str) -> str:
     return reason.rstrip(".")
 

@@ -16,7 +16,10 @@ Field-name glossary (one name per idea, everywhere):
     state           a partition's state as the HMC prints it (``Running``, ``Not Activated``...); what
                     it means for I/O is decided once, by ``vios_serving`` and ``client_active``
 
-All records are frozen; collections are tuples; None means "not stated in the output".
+All records are frozen; collections are tuples; None means "not stated in the output". HMC records
+carry ``missing``: the HMC attribute names the parser reads that the capture did not hold (an ``-F``
+list without them, an older HMC that does not print them), so a rule can say "serial_num was not
+collected" instead of guessing.
 """
 
 from __future__ import annotations
@@ -141,7 +144,13 @@ class NpivStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class NpivMapping:
-    """One virtual fibre channel server adapter (vfchost) in ``lsmap -all -npiv``."""
+    """One virtual fibre channel server adapter (vfchost) in ``lsmap -all -npiv``.
+
+    ``status`` says whether the client port is logged in to the fabric (what redundancy needs);
+    ``flags`` is lsmap's hexadecimal flag code (``a``) and ``flag_names`` the names the default layout
+    prints with it (``Flags:a<LOGGED_IN,STRIP_MERGE>`` -> ``('LOGGED_IN', 'STRIP_MERGE')``); the ``-fmt``
+    layout prints the code only, so there ``flag_names`` is empty.
+    """
 
     server_adapter: str
     physloc: str
@@ -156,6 +165,7 @@ class NpivMapping:
     vfc_client_name: str | None
     vfc_client_drc: str | None
     span: Span
+    flag_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,13 +305,18 @@ class HmcVersion:
 
 @dataclass(frozen=True, slots=True)
 class ManagedSystemRecord:
-    """``lssyscfg -r sys -F name,type_model,serial_num,state``."""
+    """``lssyscfg -r sys``: one managed system.
+
+    ``type_model``, ``serial`` and ``state`` are None when the capture does not hold them (listed in
+    ``missing`` by HMC attribute name); without a serial the system cannot be joined to its VIOS data.
+    """
 
     name: str
-    type_model: str
-    serial: str
-    state: str
+    type_model: str | None
+    serial: str | None
+    state: str | None
     span: Span
+    missing: tuple[str, ...] = ()
 
 
 class PartitionEnv(StrEnum):
@@ -312,14 +327,19 @@ class PartitionEnv(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PartitionRecord:
-    """``lssyscfg -r lpar -m SYS -F name,lpar_id,lpar_env,state,os_version``."""
+    """``lssyscfg -r lpar -m SYS``: one partition.
+
+    ``env`` (``lpar_env``) and ``state`` are None when the capture does not hold them (see ``missing``):
+    then whether the partition is a VIOS, or is running, is unknown.
+    """
 
     partition_name: str
     partition_id: int
-    env: PartitionEnv
-    state: str
+    env: PartitionEnv | None
+    state: str | None
     os_version: str | None
     span: Span
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,35 +347,42 @@ class VirtualAdapterRecord:
     """``lshwres -r virtualio --rsubtype scsi|fc --level lpar``: one virtual adapter of a partition.
 
     ``remote_partition_id`` / ``remote_slot`` are None when the HMC prints ``any`` or nothing.
-    ``wwpns`` is filled for client fc adapters only.
+    ``wwpns`` is filled for client fc adapters only. ``partition_name`` and ``adapter_type`` are None
+    when the capture does not hold them (see ``missing``).
     """
 
     kind: str  # "scsi" or "fc"
-    partition_name: str
+    partition_name: str | None
     partition_id: int
     slot: int
-    adapter_type: str  # "client" or "server"
+    adapter_type: str | None  # "client" or "server"
     remote_partition_id: int | None
     remote_partition_name: str | None
     remote_slot: int | None
     wwpns: tuple[str, ...]
     span: Span
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class VirtualEthernetRecord:
-    """``lshwres -r virtualio --rsubtype eth --level lpar``: one virtual ethernet adapter."""
+    """``lshwres -r virtualio --rsubtype eth --level lpar``: one virtual ethernet adapter.
 
-    partition_name: str
+    ``partition_name``, ``port_vlan_id`` and ``is_trunk`` are None when the capture does not hold them
+    (see ``missing``); ``vswitch`` is None on systems without virtual switches (POWER5).
+    """
+
+    partition_name: str | None
     partition_id: int
     slot: int
-    port_vlan_id: int
+    port_vlan_id: int | None
     addl_vlan_ids: tuple[int, ...]
-    is_trunk: bool
+    is_trunk: bool | None
     trunk_priority: int | None
     vswitch: str | None
     mac_addr: str | None
     span: Span
+    missing: tuple[str, ...] = ()
 
 
 Record = (
@@ -400,10 +427,12 @@ class PartitionKey:
 
 @dataclass(frozen=True, slots=True)
 class ManagedSystem:
+    """A managed system; ``type_model`` and ``state`` are None when the HMC capture did not hold them."""
+
     name: str
     serial: str
-    type_model: str
-    state: str
+    type_model: str | None
+    state: str | None
     hmcs: tuple[str, ...]
     source: SourceRef
 
@@ -491,10 +520,12 @@ class TrunkAdapter:
 
 @dataclass(frozen=True, slots=True)
 class Vios:
+    """A VIOS; ``state`` is None when the HMC capture did not hold it (unknown whether running)."""
+
     key: PartitionKey
     name: str
     managed_system: str
-    state: str
+    state: str | None
     os_version: str | None
     level: Observed[Level]
     ifixes: Observed[tuple[Ifix, ...]]
@@ -542,11 +573,13 @@ class Vios:
 
 @dataclass(frozen=True, slots=True)
 class ClientLpar:
+    """A client partition; ``state`` is None when the HMC capture did not hold it."""
+
     key: PartitionKey
     name: str
     managed_system: str
     env: PartitionEnv
-    state: str
+    state: str | None
     os_version: str | None
     source: SourceRef
 

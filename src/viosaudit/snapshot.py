@@ -36,6 +36,8 @@ class Capture:
 
     ``host`` is the host the output describes (an HMC, or a VIOS); ``via`` names the HMC when a VIOS
     command ran through ``viosvrcmd``. ``partition`` is the VIOS partition name on its managed system.
+    ``origin`` says where an imported capture came from (the file, its lines, what was dropped); None for
+    captures viosaudit took itself, and left out of the manifest then (older manifests read the same).
     """
 
     file: str
@@ -50,10 +52,13 @@ class Capture:
     managed_system: str | None = None
     partition: str | None = None
     via: str | None = None
+    origin: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["role"] = self.role.value
+        if self.origin is None:
+            del data["origin"]
         return data
 
 
@@ -171,6 +176,8 @@ def _capture_json(capture: Capture) -> dict[str, Any]:
     """``Capture.to_json()`` without ``dataclasses.asdict``'s deep copies (same keys, same order)."""
     data = {name: getattr(capture, name) for name in _CAPTURE_FIELDS}
     data["role"] = capture.role.value
+    if capture.origin is None:
+        del data["origin"]
     return data
 
 
@@ -247,6 +254,7 @@ class SnapshotWriter:
         managed_system: str | None = None,
         partition: str | None = None,
         via: str | None = None,
+        origin: str | None = None,
     ) -> Capture:
         """Write one capture (sanitized) and list it; returns once the manifest on disk lists it."""
         if command_id not in BY_ID:
@@ -275,6 +283,7 @@ class SnapshotWriter:
             managed_system=managed_system,
             partition=partition,
             via=via,
+            origin=self.sanitizer.text(origin) if origin is not None else None,
         )
         entry = _entry(_capture_json(capture))
         with self._lock:
@@ -402,6 +411,7 @@ def _capture_from_json(data: dict[str, Any], where: str) -> Capture:
             managed_system=data.get("managed_system"),
             partition=data.get("partition"),
             via=data.get("via"),
+            origin=data.get("origin"),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise SnapshotError(f"{where}: invalid capture entry ({exc!r}): {data}") from exc

@@ -1,5 +1,8 @@
 """Every parser against its raw-output fixtures: ``<command_id>/<case>.raw`` beside ``<case>.json``
-(the expected records) or ``<case>.error.json`` (the line the parser must reject, as {"line_no": N})."""
+(the expected records) or ``<case>.error.json`` (the line the parser must reject, as {"line_no": N},
+plus ``"hmc": true`` when it is the HMC's own message). An optional ``<case>.cmd`` holds the command
+line as the capture recorded it (an ``-F`` list, ``-field ... -fmt :``); without it the parser reads
+the collector's form or recognises the shape. Each folder's README.md names the sources of its cases."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from viosaudit.commands import COMMANDS
-from viosaudit.errors import ParseError
+from viosaudit.errors import HmcError, ParseError
 from viosaudit.jsonable import to_jsonable
 from viosaudit.parse import PARSERS, parse_output
 
@@ -27,16 +30,19 @@ def test_fixture(raw: Path) -> None:
     text = raw.read_text(encoding="utf-8")
     expected_ok = raw.with_suffix(".json")
     expected_error = raw.with_name(raw.stem + ".error.json")
+    cmd = raw.with_suffix(".cmd")
+    command_line = cmd.read_text(encoding="utf-8").strip() if cmd.exists() else None
     if expected_error.exists():
         want = json.loads(expected_error.read_text())
         with pytest.raises(ParseError) as caught:
-            parse_output(command_id, text, host="fixture-host")
+            parse_output(command_id, text, host="fixture-host", command_line=command_line)
         assert caught.value.line_no == want["line_no"]
+        assert isinstance(caught.value, HmcError) is want.get("hmc", False)
         assert caught.value.host == "fixture-host"
         assert "fixture-host" in str(caught.value) and f"line {want['line_no']}" in str(caught.value)
     else:
         assert expected_ok.exists(), f"{raw} has neither {expected_ok.name} nor {expected_error.name}"
-        records = parse_output(command_id, text, host="fixture-host")
+        records = parse_output(command_id, text, host="fixture-host", command_line=command_line)
         assert to_jsonable(records) == json.loads(expected_ok.read_text())
 
 

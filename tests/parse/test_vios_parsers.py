@@ -38,6 +38,12 @@ def _raw(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
+def _command_line(path: Path) -> str | None:
+    """The command line a fixture records beside it (``<case>.cmd``), if any."""
+    cmd = path.with_suffix(".cmd")
+    return cmd.read_text(encoding="utf-8").strip() if cmd.exists() else None
+
+
 def _without_spans(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
@@ -110,7 +116,10 @@ def test_crlf_fixtures_really_hold_crlf_and_parse_like_lf(command_id: str) -> No
 def test_windows_line_ends_change_nothing(command_id: str) -> None:
     for path in _good_fixtures(command_id):
         text = _raw(path).replace("\r\n", "\n")
-        assert parse_output(command_id, text.replace("\n", "\r\n")) == parse_output(command_id, text), path
+        line = _command_line(path)
+        crlf = text.replace("\n", "\r\n")
+        expected = parse_output(command_id, text, command_line=line)
+        assert parse_output(command_id, crlf, command_line=line) == expected, path
 
 
 # ---------------------------------------------------------------- layouts agree
@@ -156,10 +165,21 @@ vfchost3:U9117.MMB.10ABCDE-V1-C4: : : :NOT_LOGGED_IN: : :0:1: :
 
 
 def test_lsmap_npiv_default_and_fmt_layouts_agree() -> None:
+    """Alike but for the flag names, which only the default layout prints."""
     default = parse_output("lsmap_npiv", NPIV_DEFAULT)
-    assert _without_spans(default) == _without_spans(parse_output("lsmap_npiv", NPIV_COLON))
+    colon = parse_output("lsmap_npiv", NPIV_COLON)
+    assert [dataclasses.replace(m, flag_names=()) for m in _npiv(default)] == [
+        dataclasses.replace(m, span=d.span) for m, d in zip(_npiv(colon), _npiv(default), strict=True)
+    ]
     assert default[0].flags == "a" and default[1].flags == "1"
+    assert [m.flag_names for m in _npiv(default)] == [("LOGGED_IN", "STRIP_MERGE"), ("NOT_MAPPED", "NOT_CONNECTED")]
+    assert all(m.flag_names == () for m in _npiv(colon))
     assert default[1].status is NpivStatus.NOT_LOGGED_IN and default[1].client_partition_id is None
+
+
+def _npiv(records: tuple[object, ...]) -> list[NpivMapping]:
+    assert all(isinstance(r, NpivMapping) for r in records)
+    return [r for r in records if isinstance(r, NpivMapping)]
 
 
 def test_fmt2_and_comma_delimiters_read_like_fmt_colon() -> None:
@@ -186,7 +206,7 @@ def _name_of(record: object) -> str:
 def test_spans_point_at_the_lines_that_name_the_record(command_id: str) -> None:
     for path in _good_fixtures(command_id):
         lines = _raw(path).splitlines()
-        for record in parse_output(command_id, _raw(path)):
+        for record in parse_output(command_id, _raw(path), command_line=_command_line(path)):
             span = record.span
             assert 1 <= span.first <= span.last <= len(lines), path
             assert _name_of(record) in "\n".join(lines[span.first - 1 : span.last]), (path, record)

@@ -59,7 +59,7 @@ class HmcHook:
 
     @staticmethod
     def usable(system: ManagedSystemRecord) -> bool:
-        return not system.state.startswith(UNUSABLE_STATES)
+        return not (system.state or "").startswith(UNUSABLE_STATES)
 
     @staticmethod
     def running_vios(partitions: tuple[PartitionRecord, ...]) -> tuple[PartitionRecord, ...]:

@@ -438,7 +438,7 @@ class Runner:
             with self._lock:
                 for partition in partitions:
                     if partition.env is PartitionEnv.VIOS:
-                        self._vios_seen[(system.name, partition.partition_name)] = partition.state
+                        self._vios_seen[(system.name, partition.partition_name)] = partition.state or "unknown"
                 for vios in self.hmc_hook.running_vios(partitions):
                     self._plan_hmc_vios(hmc, system, vios)
                 self._lpar_pending -= 1

@@ -1,8 +1,12 @@
-"""Shared helpers for the parsers: numbered lines, HMC ``-F`` field splitting, one way to fail."""
+"""Shared helpers for the parsers: numbered lines, blank markers, lsmap client ids, one way to fail.
+
+HMC listings have their own reader, ``parse.hmc``.
+"""
 
 from __future__ import annotations
 
-import csv
+import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -26,37 +30,12 @@ def numbered(text: str) -> Iterator[tuple[int, str]]:
         yield index, line.rstrip("\r\n").rstrip()
 
 
-def hmc_fields(line: str, line_no: int, ctx: Context, expected: int) -> list[str]:
-    """Split one HMC ``-F a,b,c`` line; values holding commas are double-quoted by the HMC."""
-    try:
-        fields = next(csv.reader([line], skipinitialspace=False, strict=True))
-    except (csv.Error, StopIteration) as exc:
-        raise ctx.error(line_no, line, f"malformed comma-separated fields ({exc})") from exc
-    if len(fields) != expected:
-        raise ctx.error(line_no, line, f"expected {expected} comma-separated fields, found {len(fields)}")
-    return fields
-
-
 def none_if_blank(value: str, *blank: str) -> str | None:
     """None for the HMC's empty markers ('', 'none', 'null', plus any given)."""
     stripped = value.strip()
     if stripped == "" or stripped.lower() in {"none", "null", *blank}:
         return None
     return stripped
-
-
-def int_field(value: str, line_no: int, line: str, ctx: Context, name: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError as exc:
-        raise ctx.error(line_no, line, f"{name} {value!r} is not a number") from exc
-
-
-def optional_int(value: str, line_no: int, line: str, ctx: Context, name: str) -> int | None:
-    """An integer, or None where the HMC prints nothing, 'any', 'none' or 'null'."""
-    if none_if_blank(value, "any") is None:
-        return None
-    return int_field(value, line_no, line, ctx, name)
 
 
 def client_partition_id(value: str, line_no: int, line: str, ctx: Context) -> int | None:
@@ -69,46 +48,109 @@ def client_partition_id(value: str, line_no: int, line: str, ctx: Context) -> in
     return number or None
 
 
-def hmc_error_line(line: str) -> bool:
-    """HMC commands print 'HSCL....' / 'HSCE....' error codes instead of data on failure."""
-    head = line.strip()[:4]
-    return head in {"HSCL", "HSCE", "HSCA"}
-
-
-NO_RESULTS = "No results were found."
-
-
-def hmc_data_lines(text: str, ctx: Context, fields: str) -> Iterator[tuple[int, str]]:
-    """The data lines of HMC ``-F`` output, numbered; blank lines, one leading ``--header`` line and a
-    lone "No results were found." (nothing to list) are skipped; HSCL errors and anything after
-    "No results" raise."""
-    require_output(text, ctx)
-    no_results = header = data = False
-    last_no, last_line = 0, ""
-    for line_no, line in numbered(text):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if hmc_error_line(line):
-            raise ctx.error(line_no, line, "the HMC printed an error instead of data")
-        if no_results:
-            raise ctx.error(line_no, line, f"output after {NO_RESULTS!r}")
-        first = not data and not header
-        last_no, last_line = line_no, line
-        if stripped == NO_RESULTS:
-            if not first:
-                raise ctx.error(line_no, line, f"{NO_RESULTS!r} among data lines")
-            no_results = True
-        elif stripped == fields and first:
-            header = True  # printed by --header
-        else:
-            data = True
-            yield line_no, line
-    if not data and not no_results:
-        raise ctx.error(last_no, last_line, "a header line but no data (output truncated?)")
-
-
 def require_output(text: str, ctx: Context) -> None:
     """An empty capture is not 'nothing to report': most commands always print something."""
     if not text.strip():
         raise ctx.error(0, "", "the output is empty (command failed or output was lost)")
+
+
+@dataclass(frozen=True, slots=True)
+class LsmapOptions:
+    """What an ``lsmap`` command line says about its output: ``-field`` names and ``-fmt`` delimiter."""
+
+    fields: tuple[str, ...] | None
+    delimiter: str | None
+
+
+def lsmap_options(command_line: str | None) -> LsmapOptions:
+    """``lsmap ... -field svsa physloc vtd -fmt :`` -> (('svsa', 'physloc', 'vtd'), ':').
+
+    The field names are lower-cased; IBM's lsmap accepts them in any case and prints them in its own order.
+    """
+    if not command_line:
+        return LsmapOptions(None, None)
+    try:
+        argv = shlex.split(command_line)
+    except ValueError:
+        argv = command_line.split()
+    fields: list[str] | None = None
+    delimiter = None
+    for index, arg in enumerate(argv):
+        if arg == "-field":
+            fields = []
+            for name in argv[index + 1 :]:
+                if name.startswith("-"):
+                    break
+                fields.extend(n.lower() for n in name.replace(",", " ").split())
+        elif arg in ("-fmt", "-fmt2") and index + 1 < len(argv):
+            delimiter = argv[index + 1]
+    return LsmapOptions(tuple(fields) if fields is not None else None, delimiter)
+
+
+_CONTINUATION = re.compile(r"^\s*[\w.\-]*\w[\w.\-]*\s*$")
+_LOCATION_END = re.compile(r"\bU\w{4}\.[\w.\-]*$")
+
+
+def rejoin_wrapped(lines: list[tuple[int, str]], bare_keys: frozenset[str]) -> list[tuple[int, str]]:
+    """Undo a terminal's wrapping of long location codes: a line holding only the rest of a code
+    (``2-T1`` after ``Physloc U78D3.001.WZS0AL9-P1-C``) is joined to the line it continues.
+
+    Only a single word of location-code characters that is not one of the layout's bare keys
+    (``Physloc``, ``Status``...) continues a line, and only a line that ends in a location code; the
+    joined line keeps the first line's number.
+    """
+    out: list[tuple[int, str]] = []
+    for line_no, line in lines:
+        stripped = line.strip()
+        if (
+            out
+            and _CONTINUATION.match(line)
+            and stripped not in bare_keys
+            and _LOCATION_END.search(out[-1][1])
+        ):
+            out[-1] = (out[-1][0], out[-1][1] + stripped)
+            continue
+        out.append((line_no, line))
+    return out
+
+
+_DELIMITER = re.compile(r"^\s*[A-Za-z]\w*(?P<delim>[:,;|!@#%])")
+
+
+def selected_fields(
+    lines: list[tuple[int, str]],
+    ctx: Context,
+    options: LsmapOptions,
+    known: tuple[str, ...],
+    required: tuple[str, ...],
+) -> tuple[tuple[str, ...], str]:
+    """Check an ``lsmap -field ... -fmt X`` selection; return the fields in IBM's order and the delimiter.
+
+    lsmap prints the selected fields in its own (``known``) order whatever order they were typed in.
+    """
+    first_no, first_line = lines[0]
+    selected = options.fields or ()
+    unknown = [f for f in selected if f not in known]
+    if unknown:
+        raise ctx.error(first_no, first_line, f"-field {unknown[0]!r} is not one of {', '.join(known)}")
+    absent = [f for f in required if f not in selected]
+    if absent:
+        raise ctx.error(first_no, first_line, f"-field lacks {', '.join(absent)}, which identify an adapter")
+    delimiter = options.delimiter
+    if delimiter is None:
+        start = _DELIMITER.match(first_line)
+        if start is None:
+            raise ctx.error(first_no, first_line, "-field output without -fmt: capture with -fmt :")
+        delimiter = start["delim"]
+    return tuple(f for f in known if f in selected), delimiter
+
+
+def expand_selected(
+    line_no: int, line: str, ctx: Context, order: tuple[str, ...], delimiter: str, known: tuple[str, ...]
+) -> str:
+    """One ``-field`` line as the full ``-fmt`` line (every ``known`` field, those not asked for empty)."""
+    values = [v.strip() for v in line.split(delimiter)]
+    if len(values) != len(order):
+        raise ctx.error(line_no, line, f"expected {len(order)} fields ({delimiter.join(order)}), found {len(values)}")
+    by_name = dict(zip(order, values, strict=True))
+    return delimiter.join(by_name.get(f, "") for f in known)

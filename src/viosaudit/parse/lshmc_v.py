@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import re
 
+from viosaudit.errors import HmcError
 from viosaudit.model import HmcVersion, Span
-from viosaudit.parse._text import Context, hmc_error_line, numbered, require_output
+from viosaudit.parse._text import Context, numbered, require_output
+from viosaudit.parse.hmc import hmc_message
 
 COMMAND = "lshmc -V"
 
@@ -44,7 +46,7 @@ _BASE = re.compile(r'^","base_version=(?P<value>[^"\s]*)(?P<closed>")?$')
 _CLOSE = '"'
 
 
-def parse(text: str, host: str = "-") -> tuple[HmcVersion, ...]:
+def parse(text: str, host: str = "-", command_line: str | None = None) -> tuple[HmcVersion, ...]:
     ctx = Context(COMMAND, host)
     require_output(text, ctx)
     version: str | None = None
@@ -54,9 +56,10 @@ def parse(text: str, host: str = "-") -> tuple[HmcVersion, ...]:
     first = last = 0
     seen_no, seen_line = 0, ""  # the last line read, for an error when the block is cut short
     state = "before"  # before -> version (inside version=) -> [base (inside base_version=)] -> after
+    message = hmc_message([(no, line) for no, line in numbered(text) if line.strip()])
+    if message is not None:
+        raise HmcError(ctx.command, ctx.host, *message)
     for line_no, line in numbered(text):
-        if hmc_error_line(line):
-            raise ctx.error(line_no, line, "the HMC printed an error instead of its version")
         if line.strip():
             seen_no, seen_line = line_no, line
         if state == "before":

@@ -2,7 +2,8 @@
 
 The header (absent with ``-q``) names the columns ``#Package Name:Fileset:Level:State:PTF Id:Fix State:
 Type:Description:Destination Dir.:Uninstaller:Message Catalog:Message Set:Message Number:Parent:
-Automatic:EFIX Locked:Install Path:Build Date``; without a header these eighteen are assumed. The state
+Automatic:EFIX Locked:Install Path:Build Date``; without a header these eighteen are assumed. AIX 5.x
+prints fourteen (up to ``Parent``) and ends each line with a colon; that form is read from its header. The state
 letter is in ``Fix State`` (``State`` is blank on current levels): A applied, B broken, C committed,
 E EFIX locked, O obsolete, ? inconsistent. ``Type`` is blank for a base-level installp fileset, F for
 an update, P/C/T for product/component/feature, E for an interim fix, R for an RPM package.
@@ -102,6 +103,8 @@ def _header(line_no: int, line: str, ctx: Context) -> tuple[str, ...]:
 
 def _record(line_no: int, line: str, columns: tuple[str, ...], ctx: Context) -> Fileset | None:
     fields = line.split(":")
+    if columns[-1] == "Parent" and len(fields) == len(columns) + 1 and fields[-1] == "":
+        fields.pop()  # AIX 5.x: fourteen columns, each line ending in a colon
     trailing = len(columns) - len(_LEADING)  # columns after Description, read from the right
     if len(fields) < len(_LEADING):
         raise ctx.error(line_no, line, f"expected {len(columns)} colon-separated fields, found {len(fields)}")

@@ -12,10 +12,16 @@ that lacks one of them (output cut mid-block) is rejected.
 
 *Delimited layout* (``lsmap -all -fmt :``, also ``-fmt2`` and other delimiters): one line per adapter,
 ``svsa:physloc:clientid`` followed by ``vtd:status:lun:backing:bdphysloc:mirrored`` for each device
-(IBM's field order; levels before ``Mirrored`` give five fields per device, and
-``-field svsa physloc clientid vtd backing`` gives two). An adapter without devices has only its three
-fields; an empty field is a single space. Any other field selection is rejected: capture with
-``lsmap -all`` or ``lsmap -all -fmt :``.
+(IBM's field order; levels before ``Mirrored`` give five fields per device). An adapter without
+devices has only its three fields; an empty field is a single space (``-fmt``) or nothing (``-fmt2``).
+With ``-field`` the command line recorded with the capture names the fields (``-field svsa physloc
+clientid vtd backing -fmt :``), printed in IBM's order; ``svsa``, ``physloc`` and ``clientid`` must be
+among them, device values not asked for are None. Without the command line, the two-field
+``vtd:backing`` selection is recognised by shape; other selections need the command line.
+
+``lsmap -vadapter vhostN`` prints the same block for one adapter and is read the same way. A long
+location code that a terminal wrapped onto the next line (``Physloc U78D3.001.WZS0AL9-P1-C`` then
+``2-T1``) is joined back.
 
 The client id is hexadecimal (``0x0000000b``), or decimal with ``-dec``; ``0x00000000`` (no client
 partition) becomes ``client_partition_id=None``. Empty output is legitimate: a VIOS without any
@@ -44,7 +50,15 @@ import re
 from dataclasses import dataclass, field
 
 from viosaudit.model import Span, VirtualTargetDevice, VscsiMapping
-from viosaudit.parse._text import Context, client_partition_id, numbered
+from viosaudit.parse._text import (
+    Context,
+    LsmapOptions,
+    client_partition_id,
+    lsmap_options,
+    numbered,
+    rejoin_wrapped,
+    selected_fields,
+)
 
 COMMAND = "lsmap -all"
 
@@ -83,14 +97,22 @@ class _Adapter:
     no_devices: bool = False
 
 
-def parse(text: str, host: str = "-") -> tuple[VscsiMapping, ...]:
-    ctx = Context(COMMAND, host)
+FIELDS = ("svsa", "physloc", "clientid", "vtd", "status", "lun", "backing", "bdphysloc", "mirrored")
+_ADAPTER_FIELDS = FIELDS[:3]
+_BARE_KEYS = frozenset({"VTD", "Status", "LUN", "Physloc", "Mirrored"})
+
+
+def parse(text: str, host: str = "-", command_line: str | None = None) -> tuple[VscsiMapping, ...]:
+    ctx = Context(command_line or COMMAND, host)
     lines = [(no, line) for no, line in numbered(text) if line.strip()]
     if not lines:
         return ()  # no vhost adapter on this VIOS
     first_no, first_line = lines[0]
+    options = lsmap_options(command_line)
     if _HEADER.match(first_line):
-        return _parse_default(lines, ctx)
+        return _parse_default(rejoin_wrapped(lines, _BARE_KEYS), ctx)
+    if options.fields is not None:
+        return _parse_selected(lines, ctx, options)
     if _DELIMITED_START.match(first_line):
         return _parse_delimited(lines, ctx)
     raise ctx.error(first_no, first_line, "neither an 'SVSA Physloc Client Partition ID' header nor -fmt")
@@ -267,6 +289,31 @@ def _delimited_adapter(
         devices=tuple(devices),
         span=span,
     )
+
+
+def _parse_selected(lines: list[tuple[int, str]], ctx: Context, options: LsmapOptions) -> tuple[VscsiMapping, ...]:
+    """``-field ... -fmt X``: the named fields in IBM's order, the device ones repeated per device."""
+    order, delimiter = selected_fields(lines, ctx, options, FIELDS, _ADAPTER_FIELDS)
+    device_fields = order[3:]
+    if device_fields and "vtd" not in device_fields:
+        raise ctx.error(lines[0][0], lines[0][1], "-field lists device fields without vtd: devices cannot be named")
+    mappings = []
+    for line_no, line in lines:
+        values = [v.strip() for v in line.split(delimiter)]
+        head, rest = values[:3], values[3:]
+        if all(not v for v in rest):
+            rest = []
+        if len(head) < 3 or (rest and (not device_fields or len(rest) % len(device_fields))):
+            raise ctx.error(
+                line_no, line, f"expected {delimiter.join(_ADAPTER_FIELDS)} and then "
+                f"{delimiter.join(device_fields) or 'nothing'} for each device"
+            )
+        devices: list[str] = []
+        for i in range(0, len(rest), len(device_fields) or 1):
+            group = dict(zip(device_fields, rest[i : i + len(device_fields)], strict=True))
+            devices.extend(group.get(f, "") for f in FIELDS[3:])
+        mappings.append(_delimited_adapter(line_no, line, head, devices, 6, ctx))
+    return tuple(mappings)
 
 
 def _group_sizes(rest: list[str]) -> set[int]:

@@ -10,7 +10,11 @@ levels omit ``Status``; a block with an SEA but without its ``Backing device`` o
 
 *Delimited layout* (``lsmap -all -net -fmt :``): one line per adapter with IBM's six fields
 ``svea:physloc:sea:backing:status:bdphysloc``; an adapter without SEA may print only its first two.
-An empty field is a single space (``-fmt``) or nothing (``-fmt2``).
+An empty field is a single space (``-fmt``) or nothing (``-fmt2``). With ``-field ... -fmt :`` the
+command line recorded with the capture names the fields (printed in IBM's order); ``svea`` and
+``physloc`` must be among them. ``lsmap -net -vadapter entN`` prints the same block for one adapter. A
+long location code that a terminal wrapped onto the next line (``Physloc U78D3.001.WZS0AL9-P1-C`` then
+``2-T1``) is joined back.
 
 Empty output is legitimate: a VIOS without any virtual ethernet trunk adapter (network through SR-IOV
 or vNIC only) prints nothing, and the parser returns an empty tuple. Unknown lines, error messages and
@@ -38,7 +42,15 @@ import re
 from dataclasses import dataclass, field
 
 from viosaudit.model import SeaMapping, Span
-from viosaudit.parse._text import Context, numbered
+from viosaudit.parse._text import (
+    Context,
+    LsmapOptions,
+    expand_selected,
+    lsmap_options,
+    numbered,
+    rejoin_wrapped,
+    selected_fields,
+)
 
 COMMAND = "lsmap -all -net"
 
@@ -62,14 +74,21 @@ class _Block:
     values: dict[str, str | None] = field(default_factory=dict)
 
 
-def parse(text: str, host: str = "-") -> tuple[SeaMapping, ...]:
-    ctx = Context(COMMAND, host)
+FIELDS = ("svea", "physloc", "sea", "backing", "status", "bdphysloc")
+_BARE_KEYS = frozenset({"SEA", "Status", "Physloc"})
+
+
+def parse(text: str, host: str = "-", command_line: str | None = None) -> tuple[SeaMapping, ...]:
+    ctx = Context(command_line or COMMAND, host)
     lines = [(no, line) for no, line in numbered(text) if line.strip()]
     if not lines:
         return ()  # no virtual ethernet trunk adapter on this VIOS
     first_no, first_line = lines[0]
+    options = lsmap_options(command_line)
     if _HEADER.match(first_line):
-        return _parse_default(lines, ctx)
+        return _parse_default(rejoin_wrapped(lines, _BARE_KEYS), ctx)
+    if options.fields is not None:
+        return _parse_selected(lines, ctx, options)
     if _DELIMITED_START.match(first_line):
         return tuple(_delimited_line(no, line, _delimiter(first_line), ctx) for no, line in lines)
     raise ctx.error(first_no, first_line, "neither an 'SVEA Physloc' header nor -fmt data")
@@ -166,8 +185,18 @@ def _delimiter(first_line: str) -> str:
     return start["delim"]
 
 
-def _delimited_line(line_no: int, line: str, delim: str, ctx: Context) -> SeaMapping:
+def _parse_selected(lines: list[tuple[int, str]], ctx: Context, options: LsmapOptions) -> tuple[SeaMapping, ...]:
+    """``-field ... -fmt X``: the named fields in IBM's order; fields not asked for are empty."""
+    order, delimiter = selected_fields(lines, ctx, options, FIELDS, ("svea", "physloc"))
+    return tuple(
+        _delimited_line(no, expand_selected(no, line, ctx, order, delimiter, FIELDS), delimiter, ctx, shown=line)
+        for no, line in lines
+    )
+
+
+def _delimited_line(line_no: int, line: str, delim: str, ctx: Context, shown: str | None = None) -> SeaMapping:
     fields = [f.strip() for f in line.split(delim)]
+    line = shown if shown is not None else line
     if len(fields) == 2:
         fields += [""] * 4  # an adapter without SEA
     if len(fields) != 6:

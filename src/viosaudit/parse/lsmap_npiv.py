@@ -14,8 +14,15 @@ row lines up with it, else as the last word. ``N/A`` counts as empty.
 ``name:physloc:clntid:clntname:clntos:status:fc:fcphysloc:ports:flags:vfcclient:vfcclientdrc``; an
 empty field is a single space (``-fmt``) or nothing (``-fmt2``).
 
-``flags`` is normalised to the hexadecimal code both layouts share: the default layout's
-``a<LOGGED_IN,STRIP_MERGE>`` and the delimited layout's ``a`` both give ``'a'``.
+``flags`` is the hexadecimal code both layouts share (the default layout's ``a<LOGGED_IN,STRIP_MERGE>``
+and the delimited layout's ``a`` both give ``'a'``); ``flag_names`` keeps the names the default layout
+prints in the angle brackets (``('LOGGED_IN', 'STRIP_MERGE')``), empty in the delimited layout, which
+prints the code only. Whether the client is logged in is ``status``.
+
+``lsmap -npiv -vadapter vfchostN`` prints the same block for one adapter and is read the same way.
+With ``-field ... -fmt :`` the command line recorded with the capture names the fields (printed in
+IBM's order); ``name``, ``physloc``, ``status`` and ``ports`` must be among them. A long location code
+that a terminal wrapped onto the next line is joined back.
 
 Empty output is legitimate: a VIOS without any vfchost adapter (vSCSI only) prints nothing, and the
 parser returns an empty tuple. A block without its Status, FC name, Ports logged in or VFC client lines
@@ -36,7 +43,8 @@ Example::
 yields ``NpivMapping(server_adapter='vfchost0', physloc='U8233.E8B.XXXXXXX-V1-C66',
 client_partition_id=4, client_name='LPAR4', client_os='AIX', status=NpivStatus.LOGGED_IN,
 fc_port='fcs0', fc_physloc='U78A0.001.XXXXXXX-P1-C3-T1', ports_logged_in=5, flags='a',
-vfc_client_name='fcs0', vfc_client_drc='U8233.E8B.XXXXXXX-V4-C30-T1', span=Span(1, 9))``.
+vfc_client_name='fcs0', vfc_client_drc='U8233.E8B.XXXXXXX-V4-C30-T1', span=Span(1, 9),
+flag_names=('LOGGED_IN', 'STRIP_MERGE'))``.
 """
 
 from __future__ import annotations
@@ -45,7 +53,15 @@ import re
 from dataclasses import dataclass, field
 
 from viosaudit.model import NpivMapping, NpivStatus, Span
-from viosaudit.parse._text import Context, numbered
+from viosaudit.parse._text import (
+    Context,
+    LsmapOptions,
+    expand_selected,
+    lsmap_options,
+    numbered,
+    rejoin_wrapped,
+    selected_fields,
+)
 
 COMMAND = "lsmap -all -npiv"
 
@@ -57,13 +73,18 @@ _FC = re.compile(r"^\s*FC name:\s*(?P<name>\S*)\s+FC loc code:\s*(?P<loc>\S*)\s*
 _PORTS = re.compile(r"^\s*Ports logged in:\s*(?P<v>\S*)\s*$")
 _FLAGS = re.compile(r"^\s*Flags:\s*(?P<v>\S*)\s*$")
 _VFC = re.compile(r"^\s*VFC client name:\s*(?P<name>\S*)\s+VFC client DRC:\s*(?P<drc>\S*)\s*$")
-_FLAG_VALUE = re.compile(r"^(?P<code>[0-9a-fA-F]+)(?:<[A-Z_,]*>)?$")
+_FLAG_VALUE = re.compile(r"^(?P<code>[0-9a-fA-F]+)(?:<(?P<names>[A-Z_,]*)>)?$")
 _NAME = re.compile(r"^[A-Za-z]\w*$")
 _PHYSLOC = re.compile(r"^U[\w.\-]+$")
 _DELIMITED_START = re.compile(r"^\s*[A-Za-z]\w*(?P<delim>[:,;|!@#%])")
 _KEYS = {"Status": _STATUS, "FC name": _FC, "Ports logged in": _PORTS, "Flags": _FLAGS, "VFC client": _VFC}
 _REQUIRED = ("Status", "FC name", "Ports logged in", "VFC client")
 _FIELDS = 12
+FIELDS = (
+    "name", "physloc", "clntid", "clntname", "clntos", "status", "fc", "fcphysloc", "ports", "flags", "vfcclient",
+    "vfcclientdrc",
+)  # fmt: skip
+_REQUIRED_FIELDS = ("name", "physloc", "status", "ports")
 
 
 @dataclass(slots=True)
@@ -79,14 +100,17 @@ class _Block:
     lines: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
-def parse(text: str, host: str = "-") -> tuple[NpivMapping, ...]:
-    ctx = Context(COMMAND, host)
+def parse(text: str, host: str = "-", command_line: str | None = None) -> tuple[NpivMapping, ...]:
+    ctx = Context(command_line or COMMAND, host)
     lines = [(no, line) for no, line in numbered(text) if line.strip()]
     if not lines:
         return ()  # no vfchost adapter on this VIOS
     first_no, first_line = lines[0]
+    options = lsmap_options(command_line)
     if _HEADER.match(first_line):
-        return _parse_default(lines, ctx)
+        return _parse_default(rejoin_wrapped(lines, frozenset()), ctx)
+    if options.fields is not None:
+        return _parse_selected(lines, ctx, options)
     if _DELIMITED_START.match(first_line):
         return _parse_delimited(lines, ctx)
     raise ctx.error(first_no, first_line, "neither a 'Name Physloc ClntID ClntName ClntOS' header nor -fmt")
@@ -184,7 +208,7 @@ def _close(block: _Block, line_no: int, line: str, ctx: Context, *, at_end: bool
     v = block.values
     status_no, status_line = block.lines["Status"]
     ports_no, ports_line = block.lines["Ports logged in"]
-    flags = None
+    flags: tuple[str | None, tuple[str, ...]] = (None, ())
     if "Flags" in v:
         flags_no, flags_line = block.lines["Flags"]
         flags = _flags(v["Flags"]["v"], flags_no, flags_line, ctx)
@@ -198,10 +222,11 @@ def _close(block: _Block, line_no: int, line: str, ctx: Context, *, at_end: bool
         fc_port=_value(v["FC name"]["name"]),
         fc_physloc=_value(v["FC name"]["loc"]),
         ports_logged_in=_ports(v["Ports logged in"]["v"], ports_no, ports_line, ctx),
-        flags=flags,
+        flags=flags[0],
         vfc_client_name=_value(v["VFC client"]["name"]),
         vfc_client_drc=_value(v["VFC client"]["drc"]),
         span=Span(block.first, block.last),
+        flag_names=flags[1],
     )
 
 
@@ -215,8 +240,18 @@ def _parse_delimited(lines: list[tuple[int, str]], ctx: Context) -> tuple[NpivMa
     return tuple(_delimited_line(line_no, line, delim, ctx) for line_no, line in lines)
 
 
-def _delimited_line(line_no: int, line: str, delim: str, ctx: Context) -> NpivMapping:
+def _parse_selected(lines: list[tuple[int, str]], ctx: Context, options: LsmapOptions) -> tuple[NpivMapping, ...]:
+    """``-field ... -fmt X``: the named fields in IBM's order; fields not asked for are empty."""
+    order, delimiter = selected_fields(lines, ctx, options, FIELDS, _REQUIRED_FIELDS)
+    return tuple(
+        _delimited_line(no, expand_selected(no, line, ctx, order, delimiter, FIELDS), delimiter, ctx, shown=line)
+        for no, line in lines
+    )
+
+
+def _delimited_line(line_no: int, line: str, delim: str, ctx: Context, shown: str | None = None) -> NpivMapping:
     fields = [f.strip() for f in line.split(delim)]
+    line = shown if shown is not None else line
     if len(fields) != _FIELDS:
         raise ctx.error(
             line_no,
@@ -241,7 +276,7 @@ def _delimited_line(line_no: int, line: str, delim: str, ctx: Context) -> NpivMa
         fc_port=_value(fc),
         fc_physloc=_value(fcloc),
         ports_logged_in=_ports(ports, line_no, line, ctx),
-        flags=_flags(flags, line_no, line, ctx) if flags else None,
+        flags=_flags(flags, line_no, line, ctx)[0] if flags else None,
         vfc_client_name=_value(vfc),
         vfc_client_drc=_value(drc),
         span=Span(line_no, line_no),
@@ -269,8 +304,9 @@ def _ports(text: str, line_no: int, line: str, ctx: Context) -> int:
     return int(text)
 
 
-def _flags(text: str, line_no: int, line: str, ctx: Context) -> str:
+def _flags(text: str, line_no: int, line: str, ctx: Context) -> tuple[str, tuple[str, ...]]:
+    """``a<LOGGED_IN,STRIP_MERGE>`` -> ('a', ('LOGGED_IN', 'STRIP_MERGE')); ``a`` -> ('a', ())."""
     m = _FLAG_VALUE.match(text)
     if not m:
         raise ctx.error(line_no, line, f"flags {text!r} are not shaped like a<LOGGED_IN,STRIP_MERGE>")
-    return m["code"].lower()
+    return m["code"].lower(), tuple(n for n in (m["names"] or "").split(",") if n)

@@ -1,79 +1,97 @@
-"""``lssyscfg -r lpar -m SYS -F name,lpar_id,lpar_env,state,os_version``: the partitions of one system.
+"""``lssyscfg -r lpar -m SYS``: the partitions of one system, in any form the HMC prints (``parse.hmc``).
 
-One line per partition, five comma-separated fields; a value holding a comma is double-quoted by the
-HMC. Partition names may hold spaces and punctuation and are kept exactly as printed. ``lpar_env`` is
-one of ``aixlinux``, ``os400`` or ``vioserver`` (``PartitionEnv``); any other value raises
-``ParseError`` rather than guessing whether the partition is a VIOS. ``state`` is kept as printed
-(``Running``, ``Not Activated``, ``Open Firmware``, ``Starting``, ``Shutting Down``, ``Error``,
-``Not Available``, ``Migrating - Running``...). ``os_version`` is what RMC last reported, kept as
-printed (``VIOS 3.1.4.10``, ``AIX 7.2 7200-05-04-2220``, ``Linux/Red Hat 4.18.0 8.6``, ``Unknown``);
-it is None when the HMC prints nothing, as it does for partitions never activated. The field itself is
-always there: a line with four fields is a truncated line and raises.
+Reads ``name``, ``lpar_id``, ``lpar_env``, ``state`` and ``os_version`` by name, from the default
+``name=value`` listing or any ``-F`` list (the collector asks ``-F name,lpar_id,lpar_env,state,
+os_version``); other attributes are ignored, ``-m``/``--filter`` variants read the same. ``name`` and
+``lpar_id`` identify a partition and must be there; ``lpar_env`` and ``state`` are None (and listed in
+``missing``) when the capture does not hold them. Partition names are kept exactly as printed.
+``lpar_env`` is ``aixlinux``, ``os400`` or ``vioserver``; any other value raises rather than guessing
+whether the partition is a VIOS. ``state`` is kept as printed (``Running``, ``Not Activated``,
+``Open Firmware``, ``Migrating - Running``...). ``os_version`` is what RMC last reported, kept as
+printed, including ``Unknown`` and its translations (``Nieznane`` on a Polish HMC V7); it is None when
+the HMC prints nothing, as it does for partitions never activated.
 
-Empty output is not legitimate; ``No results were found.`` on its own is (a system with no partitions)
-and yields an empty tuple. A ``--header`` line before the data is skipped. ``HSCL...`` error codes,
-wrong field counts, a non-numeric or repeated partition id raise ``ParseError``.
+``No results were found.`` alone is legitimate (a system with no partitions); empty output is not.
+HMC messages raise ``HmcError``; a non-numeric or repeated partition id and lines that are not
+records raise ``ParseError``.
 
-Example::
+Example (``-F name,lpar_id,lpar_env,state,os_version``)::
 
     vios1,1,vioserver,Running,VIOS 3.1.4.10
-    aix01 (prod),3,aixlinux,Running,AIX 7.2 7200-05-04-2220
     spare,9,aixlinux,Not Activated,
 
-yields ``PartitionRecord(partition_name='vios1', partition_id=1, env=PartitionEnv.VIOS,
-state='Running', os_version='VIOS 3.1.4.10', span=Span(1, 1))`` and two more (the last with
-``os_version=None``).
+Example (default form, POWER5 on HMC V7, attributes after ``os_version`` cut here)::
+
+    name=vios2,lpar_id=3,lpar_env=vioserver,state=Running,resource_config=1,os_version=Nieznane,...
+
+yield ``PartitionRecord(partition_name='vios1', partition_id=1, env=PartitionEnv.VIOS, state='Running',
+os_version='VIOS 3.1.4.10', span=Span(1, 1), missing=())`` and so on.
 """
 
 from __future__ import annotations
 
-from viosaudit.commands import LPAR_FIELDS
+from viosaudit.commands import BY_ID
 from viosaudit.model import PartitionEnv, PartitionRecord, Span
-from viosaudit.parse._text import (
-    Context,
-    hmc_data_lines,
-    hmc_fields,
-    int_field,
+from viosaudit.parse._text import Context
+from viosaudit.parse.hmc import HmcRow, read_rows
+
+COMMAND = BY_ID["lssyscfg_lpar"].line.replace("{system}", "SYS")
+READS = ("name", "lpar_id", "lpar_env", "state", "os_version")
+VOCABULARY = (
+    *READS,
+    "resource_config",
+    "logical_serial_num",
+    "default_profile",
+    "curr_profile",
+    "work_group_id",
+    "rmc_state",
+    "rmc_ipaddr",
+    "rmc_ipaddr_v6",
+    "lpar_keylock",
+    "auto_start",
+    "boot_mode",
+    "uuid",
 )
-
-COMMAND = f"lssyscfg -r lpar -m SYS -F {LPAR_FIELDS}"
-
+_IDENTITY = ("name", "lpar_id")
 _ENVS = {env.value: env for env in PartitionEnv}
 
 
-def parse(text: str, host: str = "-") -> tuple[PartitionRecord, ...]:
-    ctx = Context(COMMAND, host)
+def parse(text: str, host: str = "-", command_line: str | None = None) -> tuple[PartitionRecord, ...]:
+    ctx = Context(command_line or COMMAND, host)
+    rows = read_rows(text, ctx, command_line, canonical=COMMAND, vocabulary=VOCABULARY)
     records: list[PartitionRecord] = []
     ids: set[int] = set()
-    for line_no, line in hmc_data_lines(text, ctx, LPAR_FIELDS):
-        record = _record(line_no, line, ctx)
+    for row in rows:
+        record = _record(row, ctx)
         if record.partition_id in ids:
-            raise ctx.error(line_no, line, f"partition id {record.partition_id} is listed twice")
+            raise ctx.error(row.line_no, row.line, f"partition id {record.partition_id} is listed twice")
         ids.add(record.partition_id)
         records.append(record)
     return tuple(records)
 
 
-def _record(line_no: int, line: str, ctx: Context) -> PartitionRecord:
-    name, lpar_id, lpar_env, state, os_version = hmc_fields(line, line_no, ctx, 5)
+def _record(row: HmcRow, ctx: Context) -> PartitionRecord:
+    for needed in _IDENTITY:
+        if not row.has(needed):
+            raise ctx.error(row.line_no, row.line, f"no {needed} attribute: the partition cannot be identified")
+    name, lpar_id, lpar_env, state, os_version = (row.get(a) or "" for a in READS)
     if not name.strip():
-        raise ctx.error(line_no, line, "the partition name is empty")
-    if not lpar_id.strip().isdigit():
-        raise ctx.error(line_no, line, f"lpar_id {lpar_id!r} is not a number")
-    partition_id = int_field(lpar_id, line_no, line, ctx, "lpar_id")
-    if partition_id < 1:
-        raise ctx.error(line_no, line, f"lpar_id {partition_id} is not a partition id (1 or more)")
-    env = _ENVS.get(lpar_env.strip())
-    if env is None:
-        known = ", ".join(sorted(_ENVS))
-        raise ctx.error(line_no, line, f"lpar_env {lpar_env!r} is not one of {known}")
-    if not state.strip():
-        raise ctx.error(line_no, line, "the state is empty")
+        raise ctx.error(row.line_no, row.line, "the partition name is empty")
+    if not lpar_id.strip().isdigit() or int(lpar_id) < 1:
+        raise ctx.error(row.line_no, row.line, f"lpar_id {lpar_id!r} is not a partition id (1 or more)")
+    env = None
+    if row.has("lpar_env"):
+        env = _ENVS.get(lpar_env.strip())
+        if env is None:
+            raise ctx.error(row.line_no, row.line, f"lpar_env {lpar_env!r} is not one of {', '.join(sorted(_ENVS))}")
+    if row.has("state") and not state.strip():
+        raise ctx.error(row.line_no, row.line, "the state is empty")
     return PartitionRecord(
         partition_name=name,
-        partition_id=partition_id,
+        partition_id=int(lpar_id),
         env=env,
-        state=state.strip(),
+        state=state.strip() or None,
         os_version=os_version.strip() or None,
-        span=Span(line_no, line_no),
+        span=Span(row.line_no, row.line_no),
+        missing=tuple(a for a in READS if not row.has(a)),
     )

@@ -1,0 +1,1 @@
+lshwres -r virtualio --rsubtype scsi --level lpar -m P9-NOPE

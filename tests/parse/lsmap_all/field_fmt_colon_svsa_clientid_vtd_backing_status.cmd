@@ -1,0 +1,1 @@
+lsmap -all -field svsa physloc clientid vtd status backing -fmt :

@@ -1,0 +1,1 @@
+viosvrcmd -m P9-PROD-A -p vios1 -c "lsmap -all -dec -field svsa physloc clientid vtd backing bdphysloc -fmt ,"

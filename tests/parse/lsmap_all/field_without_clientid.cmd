@@ -1,0 +1,1 @@
+lsmap -all -field svsa physloc vtd backing -fmt :

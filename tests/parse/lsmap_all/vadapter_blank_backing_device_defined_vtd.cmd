@@ -1,0 +1,1 @@
+ioscli lsmap -vadapter vhost3

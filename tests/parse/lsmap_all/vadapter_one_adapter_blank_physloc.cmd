@@ -1,0 +1,1 @@
+lsmap -vadapter vhost1

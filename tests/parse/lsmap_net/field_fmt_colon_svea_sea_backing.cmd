@@ -1,0 +1,1 @@
+lsmap -all -net -field svea physloc sea backing -fmt :

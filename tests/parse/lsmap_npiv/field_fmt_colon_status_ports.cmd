@@ -1,0 +1,1 @@
+lsmap -all -npiv -field name physloc clntid status fc ports -fmt :

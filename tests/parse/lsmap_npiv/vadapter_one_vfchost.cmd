@@ -1,0 +1,1 @@
+lsmap -npiv -vadapter vfchost0

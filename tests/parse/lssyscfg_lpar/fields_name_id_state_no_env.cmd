@@ -1,0 +1,1 @@
+lssyscfg -r lpar -m P9-PROD-A -F name,lpar_id,state

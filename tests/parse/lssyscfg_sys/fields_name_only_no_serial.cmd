@@ -1,0 +1,1 @@
+lssyscfg -r sys -F name
