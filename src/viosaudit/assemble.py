@@ -150,6 +150,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
                     partition=p.capture.partition,
                     file=p.capture.file,
                     line_no=p.line_no,
+                    status=Collected.CHANGED if p.changed else Collected.UNREADABLE,
                 )
             )
 

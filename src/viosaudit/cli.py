@@ -153,6 +153,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         services_csv=Path(args.services) if args.services else None,
         accepted_toml=Path(args.accepted) if args.accepted else None,
         catalogue_toml=Path(args.catalogue) if args.catalogue else None,
+        lifecycle_toml=Path(args.lifecycle) if args.lifecycle else None,
     )
     result = run_report(job)
     print_summary(result, sys.stdout)
@@ -200,6 +201,7 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--services", help="CSV: partition_name,service,owner,criticality")
     p.add_argument("--accepted", help="accepted-risk register (TOML)")
     p.add_argument("--catalogue", help="APAR catalogue to use instead of the shipped one (TOML)")
+    p.add_argument("--lifecycle", help="site lifecycle file: adds or overrides VIOS release dates (TOML)")
     p.add_argument("--out", help="report folder (default: reports/<today>)")
     p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
 

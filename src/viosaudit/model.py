@@ -695,3 +695,4 @@ class EstateGap:
     file: str | None = None
     line_no: int | None = None
     expected: bool = False
+    status: Collected = Collected.NOT_COLLECTED  # UNREADABLE: output that could not be read; CHANGED: tampered

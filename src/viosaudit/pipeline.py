@@ -18,6 +18,7 @@ from viosaudit.rules import evaluate
 from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptances
 from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.catalogue import load_catalogue
+from viosaudit.rules.lifecycle import load_lifecycle
 from viosaudit.snapshot import now_iso, open_snapshot
 
 
@@ -29,6 +30,7 @@ class ReportJob:
     services_csv: Path | None = None
     accepted_toml: Path | None = None
     catalogue_toml: Path | None = None
+    lifecycle_toml: Path | None = None
     generated_at: str | None = None
 
 
@@ -51,7 +53,12 @@ class ReportResult:
 
 
 def judge(estate: Estate, job: ReportJob, services: dict[str, BusinessService]) -> Register:
-    ctx = RuleContext(today=job.today, services=services, catalogue=load_catalogue(job.catalogue_toml))
+    ctx = RuleContext(
+        today=job.today,
+        services=services,
+        catalogue=load_catalogue(job.catalogue_toml),
+        lifecycle=load_lifecycle(site=job.lifecycle_toml),
+    )
     findings = evaluate(estate, ctx)
     acceptances = load_acceptances(job.accepted_toml) if job.accepted_toml else ()
     return apply_acceptances(findings, acceptances, job.today)

@@ -89,7 +89,7 @@ def vios(system: ManagedSystem, pid: int, name: str, level: str | None, fileset:
         return Vios(key=key, name=name, managed_system=system.name, state="Running", os_version=None,
                     level=missing(), ifixes=missing(), filesets=missing(), vscsi=missing(), npiv=missing(),
                     network=missing(), source=ref("hmc1", "lssyscfg_lpar", pid),
-                    disk_reserve=missing(), sea=missing())
+                    disk_reserve=missing(), sea=missing(), pvs=missing())
     fs = Fileset("devices.vdevice", VSCSI_FILESET, Level.parse(fileset or "0"), "C", "F", "vSCSI host", Span(2, 2))
     network = (Observed(Collected.UNREADABLE, None, ref(name, "lsmap_net", 3), "line 3: unexpected text")
                if net_unreadable else ok((), name, "lsmap_net"))
@@ -98,7 +98,7 @@ def vios(system: ManagedSystem, pid: int, name: str, level: str | None, fileset:
                 ifixes=ok(ifixes, name, "emgr_l"), filesets=ok((fs,), name, "lslpp_lc"),
                 vscsi=ok((), name, "lsmap_all"), npiv=ok((), name, "lsmap_npiv"), network=network,
                 source=ref("hmc1", "lssyscfg_lpar", pid),
-                disk_reserve=ok((), name, "disk_reserve"), sea=ok((), name, "sea_attrs"))
+                disk_reserve=ok((), name, "disk_reserve"), sea=ok((), name, "sea_attrs"), pvs=ok((), name, "lspv"))
 
 
 def client(system: ManagedSystem, pid: int, name: str, env: PartitionEnv, os_version: str) -> ClientLpar:
@@ -154,7 +154,7 @@ def build_estate() -> Estate:
     gaps = (
         *(EstateGap("vios_c2", cid, TIMEOUT, "P10-DR-C", "vios_c2") for cid in ("ioslevel", "emgr_l", "lslpp_lc")),
         EstateGap("vios_b1", "lsmap_net", "unexpected text 'ent4 \ufffd\ufffd garbled'", "P8-BRANCH-B", "vios_b1",
-                  file="captures/vios_b1/lsmap_net.txt", line_no=3),
+                  file="captures/vios_b1/lsmap_net.txt", line_no=3, status=Collected.UNREADABLE),
     )
     return Estate(snapshot_id=SNAPSHOT_ID, captured_at=CAPTURED_AT, systems=(sys_a, sys_b, sys_c),
                   vioses=(a1, a2, b1, c1, c2), clients=(pay, web, batch, crm, mail, dr), paths=paths,

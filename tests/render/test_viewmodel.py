@@ -142,7 +142,7 @@ def test_gaps_listed_with_host_command_reason(view: ReportView) -> None:
     assert ("vios_b1", "lsmap_net", "unreadable") in statuses
     c2 = [g for g in view.gaps if g.partition == "vios_c2"]
     assert sorted(g.command_id for g in c2) == sorted(
-        ["ioslevel", "emgr_l", "lslpp_lc", "lsmap_all", "lsmap_npiv", "lsmap_net", "disk_reserve", "sea_attrs"]
+        ["ioslevel", "emgr_l", "lslpp_lc", "lsmap_all", "lsmap_npiv", "lsmap_net", "lspv", "disk_reserve", "sea_attrs"]
     )
     assert all(g.status == "not collected" and "timed out" in g.reason for g in c2)
     assert next(g for g in view.gaps if g.status == "unreadable").where == "captures/vios_b1/lsmap_net.txt:3"

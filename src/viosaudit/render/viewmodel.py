@@ -82,6 +82,7 @@ VIOS_DATA: tuple[tuple[str, str, str], ...] = (
     ("vscsi", "lsmap_all", "vSCSI mappings"),
     ("npiv", "lsmap_npiv", "NPIV mappings"),
     ("network", "lsmap_net", "network mappings"),
+    ("pvs", "lspv", "disk PVIDs"),
     ("disk_reserve", "disk_reserve", "disk reserve policies"),
     ("sea", "sea_attrs", "SEA attributes"),
 )
@@ -272,7 +273,7 @@ class Inventory:
 
 @dataclass(frozen=True, slots=True)
 class GapRow:
-    status: str  # "not collected" | "unreadable"
+    status: str  # "not collected" | "unreadable" | "changed after collection"
     host: str
     managed_system: str
     partition: str
@@ -892,13 +893,12 @@ class _Builder:
     def gaps(self) -> tuple[GapRow, ...]:
         rows: dict[tuple[str, str, str], GapRow] = {}
         for g in self.estate.gaps:
-            unreadable = g.file is not None or g.line_no is not None
             where = f"{g.file}:{g.line_no}" if g.file and g.line_no else (g.file or "")
             key = (g.managed_system or "", g.partition or g.host, g.command_id)
             rows.setdefault(
                 key,
                 GapRow(
-                    status=Collected.UNREADABLE.value if unreadable else Collected.NOT_COLLECTED.value,
+                    status=g.status.value,
                     host=g.host,
                     managed_system=g.managed_system or "",
                     partition=g.partition or "",

@@ -47,6 +47,22 @@ STATE_WORDS = {
 }
 
 
+# Why an interim fix in this state does not protect, in the words an administrator acts on.
+NOT_IN_FORCE = {
+    IfixState.REBOOT_REQUIRED: "installed, not in force until the VIOS is rebooted",
+    IfixState.REBOOT_PATCHED: "installed, not in force until the VIOS is rebooted",
+    IfixState.REBOOT_NOT_PATCHED: "installed, not in force until the VIOS is rebooted",
+    IfixState.BROKEN: "broken, not in force (emgr could not complete it: remove it and install it again)",
+    IfixState.UNMOUNTED: "unmounted, not in force",
+    IfixState.INSTALLING: "still being installed, not in force",
+    IfixState.REMOVING: "being removed, not in force",
+    IfixState.REMOVING_REBOOT: "removed, awaiting a reboot: not in force",
+    IfixState.TESTING: "installed for testing only, not committed",
+    IfixState.NOT_PATCHED: "its files are not patched: not in force",
+    IfixState.STABLE_NOT_PATCHED: "its files are not patched: not in force",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Assessment:
     """One VIOS against one APAR.
@@ -75,9 +91,8 @@ class _Exposure:
 
 
 def _missing(obs: Observed[Any], what: str, command: str) -> str:
-    status = "unreadable" if obs.status is Collected.UNREADABLE else "not collected"
     why = f": {obs.reason}" if obs.reason else ""
-    return f"{what} ({command}) {status}{why}"
+    return f"{what} ({command}) {obs.status.value}{why}"
 
 
 def _refs(*observed: Observed[Any]) -> tuple[SourceRef, ...]:
@@ -264,8 +279,8 @@ def _by_ifixes(vios: Vios, apar: Apar, exposure: _Exposure) -> Assessment:
         return Assessment(
             apar.id,
             Verdict.FAIL,
-            f"{exposure.reason}; interim fix {fx.label} is present but in state {STATE_WORDS[fx.state]}, "
-            "so it is not in force (a Q fix protects only after the reboot)",
+            f"{exposure.reason}; interim fix {fx.label} is present but in state {STATE_WORDS[fx.state]}: "
+            f"{NOT_IN_FORCE.get(fx.state, 'not in force')}",
             evidence,
             matched=exposure.matched,
             level_affected=True,

@@ -45,7 +45,7 @@ APAR_ID = re.compile(r"[A-Z]{2}\d{5}")
 CVE_ID = re.compile(r"CVE-\d{4}-\d{4,}")
 RECORD_ID = re.compile(rf"(?:{APAR_ID.pattern}|{CVE_ID.pattern})")
 RELEASE = re.compile(r"\d+\.\d+\.\d+")
-SOURCE = re.compile(r"(?:https?://\S+|ftp://\S+|flrt:\S.*)")
+SOURCE = re.compile(r"(?:https?://\S+|ftp://\S+|flrt:\S.*|cite: \S.*)")  # cite: a printed source, no URL
 
 
 class AparType(StrEnum):

@@ -21,12 +21,16 @@ def system_vios_level_mismatch(estate: Estate, ctx: RuleContext, meta: RuleMeta)
         unknown = [v.name for v in vioses if not v.level.ok]
         levels = {v.name: str(v.level.value) for v in vioses if v.level.ok}
         differing = []
+        undecided = []
         for apar in catalogue.apars:
             verdicts = {v.name: assess(v, apar).verdict for v in vioses}
             exposed = sorted(n for n, verdict in verdicts.items() if verdict is Verdict.FAIL)
             clear = sorted(n for n, verdict in verdicts.items() if verdict is Verdict.PASS)
+            unknown_for = sorted(n for n, verdict in verdicts.items() if verdict is Verdict.UNKNOWN)
             if exposed and clear:
                 differing.append(f"{apar.id}: exposed {', '.join(exposed)}, not exposed {', '.join(clear)}")
+            elif unknown_for:
+                undecided.append(f"{apar.id} ({', '.join(unknown_for)})")
         level_text = ", ".join(f"{name} {level}" for name, level in levels.items())
         if len(set(levels.values())) > 1 or differing:
             verdict = Verdict.FAIL
@@ -38,6 +42,14 @@ def system_vios_level_mismatch(estate: Estate, ctx: RuleContext, meta: RuleMeta)
             verdict = Verdict.UNKNOWN
             technical = f"Level not collected for {', '.join(unknown)}; known: {level_text or 'none'}."
             title = f"{system.name}: VIOS levels cannot be compared"
+        elif undecided:
+            verdict = Verdict.UNKNOWN
+            technical = (
+                f"All VIOS at {next(iter(levels.values()))}, but APAR exposure is unknown for "
+                f"{'; '.join(undecided[:5])}{' and more' if len(undecided) > 5 else ''}: whether the VIOS "
+                "carry the same fixes cannot be compared."
+            )
+            title = f"{system.name}: VIOS at the same level, exposure not comparable"
         else:
             verdict = Verdict.PASS
             technical = f"All VIOS at {next(iter(levels.values()))} with the same APAR exposure."

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from viosaudit.model import Estate, Vios
+from viosaudit.model import Estate, Level, Vios
 from viosaudit.rules.apar_match import assess
 from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity, Subject, SubjectKind, Verdict
 from viosaudit.rules.catalogue import Apar, AparType, Catalogue, Feature, load_catalogue
@@ -32,12 +33,13 @@ def vios_apar_exposure(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iter
                 continue  # outside every affected range: nothing to say
             verdict = assessment.verdict
             technical = assessment.reason
+            scope = _scope_note(vios, apar, assessment.matched)
             if verdict is not Verdict.PASS:
-                technical += " " + _preconditions(vios, apar)
+                technical += scope + " " + _preconditions(vios, apar)
             yield Finding(
                 key=f"{meta.id}:{vios.key.serial}:{vios.key.partition_id}:{apar.id}",
                 rule_id=meta.id,
-                title=_title(vios, apar, verdict),
+                title=_title(vios, apar, verdict, by_fileset=bool(scope) and verdict is Verdict.FAIL),
                 verdict=verdict,
                 severity=SEVERITY.get(apar.type, meta.severity) if verdict is not Verdict.PASS else Severity.INFO,
                 subject=_subject(vios),
@@ -62,13 +64,32 @@ def _subject(vios: Vios) -> Subject:
     return Subject(SubjectKind.VIOS, vios.name, vios.managed_system, vios.key.serial, vios.key.partition_id)
 
 
-def _title(vios: Vios, apar: Apar, verdict: Verdict) -> str:
+def _title(vios: Vios, apar: Apar, verdict: Verdict, *, by_fileset: bool = False) -> str:
     what = {
         Verdict.FAIL: "exposed to",
         Verdict.UNKNOWN: "exposure unknown for",
         Verdict.PASS: "interim fix installed for",
     }[verdict]
-    return f"{vios.name} {what} {apar.id}: {apar.title}"[:150]
+    through = " (by its fileset level)" if by_fileset else ""
+    return f"{vios.name} {what} {apar.id}{through}: {apar.title}"[:150]
+
+
+_TITLED_FOR = re.compile(r"\bVIOS\s+(\d+\.\d+(?:\.\d+)*)")
+
+
+def _scope_note(vios: Vios, apar: Apar, matched: str | None) -> str:
+    """Why a record IBM titled for another VIOS release applies here: a fileset level, not the release."""
+    named = _TITLED_FOR.findall(apar.title)
+    if not named or not matched or matched.startswith("ioslevel") or not vios.level.ok or vios.level.value is None:
+        return ""
+    level = vios.level.value
+    if any(level.parts[: len(Level.parse(n).parts)] == Level.parse(n).parts for n in named):
+        return ""
+    fileset = matched.split()[0]
+    return (
+        f" IBM titles this record for VIOS {', '.join(named)}; it applies to this VIOS {level} through the "
+        f"fileset {fileset}, whose installed level lies in the affected range, not through its release."
+    )
 
 
 def _business(apar: Apar, verdict: Verdict, impact: RebootImpact, ctx: RuleContext) -> str:

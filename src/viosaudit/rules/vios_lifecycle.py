@@ -1,4 +1,8 @@
-"""vios_lifecycle: VIOS release line out of service-pack support, or within 180 days of it."""
+"""vios_lifecycle: a VIOS on a release line out of IBM fix support, or within 180 days of it.
+
+Dates come from the lifecycle data (IBM's table, its wording, "estimated" kept); a line older than the
+table is out of fix support with no invented date; only a line no source covers is unknown.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,24 @@ from viosaudit.rules.lifecycle import Support, load_lifecycle, service_status
 
 OUTCOME = {
     Support.OUT_OF_SERVICE: (Verdict.FAIL, None),
-    Support.WITHIN_180_DAYS: (Verdict.FAIL, Severity.MEDIUM),
+    Support.WITHIN_180_DAYS: (Verdict.FAIL, Severity.MEDIUM),  # a warning with the date: plan the upgrade
     Support.IN_SERVICE: (Verdict.PASS, Severity.INFO),
-    # Our lifecycle data lacks the date: unknown, but a gap in our data, not in the estate (info).
-    Support.EOSPS_UNKNOWN: (Verdict.UNKNOWN, Severity.INFO),
+    # No source gives the date: unknown, but a gap in our data, not in the estate (info).
+    Support.EOFS_UNKNOWN: (Verdict.UNKNOWN, Severity.INFO),
     Support.UNKNOWN_RELEASE: (Verdict.UNKNOWN, Severity.INFO),
+}
+
+TITLE = {
+    Support.OUT_OF_SERVICE: "out of fix support since",
+    Support.WITHIN_180_DAYS: "leaves fix support on",
+    Support.IN_SERVICE: "in fix support",
+    Support.EOFS_UNKNOWN: "end of fix support not published",
+    Support.UNKNOWN_RELEASE: "release line unknown to the lifecycle data",
+}
+
+BUSINESS = {
+    Verdict.PASS: "IBM still builds fixes for this release line.",
+    Verdict.UNKNOWN: "When IBM stops building fixes for this release line is not recorded in the lifecycle data.",
 }
 
 
@@ -27,33 +44,35 @@ def vios_lifecycle(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iterator
             yield Finding(
                 key=key,
                 rule_id=meta.id,
-                title=f"{vios.name}: service status unknown (level not collected)",
+                title=f"{vios.name}: fix support unknown (level not collected)",
                 verdict=Verdict.UNKNOWN,
                 severity=Severity.LOW,
                 subject=subject,
                 technical=f"ioslevel not available: {vios.level.reason}.",
-                business="Cannot tell whether IBM still ships fixes for this VIOS until its level is collected.",
+                business="Cannot tell whether IBM still builds fixes for this VIOS until its level is collected.",
                 remediation="Collect ioslevel from this VIOS and re-run.",
                 evidence=(vios.level.source or vios.source,),
             )
             continue
         status = service_status(vios.level.value, ctx.today, lifecycle)
         verdict, severity = OUTCOME[status.status]
-        eosps = f" (EoSPS {status.eosps})" if status.eosps else ""
+        title = f"{vios.name}: VIOS {status.release} {TITLE[status.status]}"
         yield Finding(
             key=key,
             rule_id=meta.id,
-            title=f"{vios.name}: VIOS {status.release} {status.status.value.replace('-', ' ')}{eosps}",
+            title=f"{title} {status.eofs_text}" if verdict is Verdict.FAIL else title,
             verdict=verdict,
             severity=severity or meta.severity,
             subject=subject,
             technical=f"ioslevel {vios.level.value}: release line {status.release}: {status.reason}.",
-            business=meta.business_impact
-            if verdict is Verdict.FAIL
-            else "IBM still ships fixes for this release line."
-            if verdict is Verdict.PASS
-            else "The end-of-support date of this release line is not recorded in viosaudit's lifecycle data.",
+            business=meta.business_impact if verdict is Verdict.FAIL else BUSINESS[verdict],
             remediation=meta.remediation if verdict is Verdict.FAIL else "None.",
             evidence=(vios.level.source or vios.source,),
             references=tuple(u for u in (status.source, *meta.references) if u),
+            facts=(
+                ("support", status.status.value),
+                ("eofs", str(status.eofs or "")),
+                ("eofs_estimated", "yes" if status.estimated else "no"),
+                ("ended_before", str(status.ended_before or "")),
+            ),
         )
