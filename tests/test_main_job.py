@@ -84,7 +84,7 @@ def test_pdf_tells_management_the_status_counts_and_findings(sample_run: tuple[i
     reader = PdfReader(out / "viosaudit-report.pdf")
     page1 = reader.pages[0].extract_text() or ""
     assert "ACTION NEEDED" in page1
-    assert "5 of 6" in page1 and "servers exposed" in page1  # P7, P8-PROD-B, P8-DEV-C, E980; P10: new-lpar01 NPIV
+    assert "6 of 6" in page1 and "servers exposed" in page1  # every VIOS is out of (or, for 4.1.0, within 180 days of) IBM fix support
     assert "What it means for the business" in page1 and "What we recommend" in page1
     assert "P7-BRANCH-D" in page1  # the single-VIOS system: fixing it is an outage
     text = pdf_text(out / "viosaudit-report.pdf")
@@ -114,7 +114,7 @@ def test_xlsx_findings_and_inventory(sample_run: tuple[int, str, Path]) -> None:
     single = by_title["P7-BRANCH-D is served by a single VIOS (p7d-vios1)"]
     assert single["Verdict"] == "FAIL" and single["Outage to fix"] == "yes"
     changes = {str(r["Server"]): r for r in sheet_rows(path, "Changes")}
-    assert set(changes) == {"P7-BRANCH-D", "P8-DEV-C", "P8-PROD-B", "E980-CORE-E"}
+    assert set(changes) == {"P7-BRANCH-D", "P8-DEV-C", "P8-PROD-B", "E980-CORE-E", "P9-PROD-A", "P10-NEW-F"}
     branch = str(changes["P7-BRANCH-D"]["Business statement"])
     assert "a single I/O server" in branch and "Branch teller" in branch
     assert "No business service is interrupted" in str(changes["P8-PROD-B"]["Business statement"])

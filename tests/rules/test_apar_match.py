@@ -372,6 +372,15 @@ def test_every_other_state_does_not(state: IfixState) -> None:
     assert "not in force" in r.reason
 
 
+def test_each_state_is_explained_in_its_own_words() -> None:
+    def reason(state: IfixState) -> str:
+        return assess(make_vios("3.1.1.30", None, (ifix("IJ37503s5a", state),)), CATALOGUE.get("IJ37503")).reason
+
+    assert "broken, not in force" in reason(IfixState.BROKEN) and "reboot" not in reason(IfixState.BROKEN)
+    assert "not in force until the VIOS is rebooted" in reason(IfixState.REBOOT_REQUIRED)
+    assert "unmounted, not in force" in reason(IfixState.UNMOUNTED)
+
+
 def test_one_good_copy_beats_a_broken_one() -> None:
     fixes = (ifix("IJ37503s4a", IfixState.BROKEN), ifix("IJ37503s5a", IfixState.STABLE))
     r = assess(make_vios("3.1.1.30", None, fixes), CATALOGUE.get("IJ37503"))

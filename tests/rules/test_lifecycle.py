@@ -78,7 +78,7 @@ def test_site_file_adds_and_overrides_lines(tmp_path: Path) -> None:
 def test_invalid_site_file_is_refused_with_its_name(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
     site.write_text('[[release]]\nline = "4.1.2"\neofs = 2028-12-31T10:00:00\nsources.line = "https://x.y"\n')
-    with pytest.raises(CatalogueError, match="site.toml"):
+    with pytest.raises(CatalogueError, match=r"site\.toml"):
         load_lifecycle(site=site)
 
 
@@ -120,7 +120,10 @@ def test_status_is_monotonic_in_time(today: date) -> None:
         ('schema = 2\n[[release]]\nline = "3.1.4"\n', "field line: value has no source"),
         ('schema = 2\n[[release]]\nline = "3.1"\nsources.line = "https://x.y"\n', "release line like"),
         ('schema = 1\n[[release]]\nline = "3.1.4"\nsources.line = "https://x.y"\n', "unsupported schema"),
-        ('[[release]]\nline = "3.1.4"\nga = "Nov-20"\nsources.line = "https://x.y"\nsources.ga = "https://x.y"\n', "month"),
+        (
+            '[[release]]\nline = "3.1.4"\nga = "Nov-20"\nsources.line = "https://x.y"\nsources.ga = "https://x.y"\n',
+            "month",
+        ),
         ('[older]\nbelow = "3.1.2"\n', "field older.ended_before: missing"),
         (
             '[[release]]\nline = "3.1.4"\neofs = "soon"\nsources.line = "https://x.y"\nsources.eofs = "https://x.y"\n',

@@ -49,7 +49,9 @@ def test_within_180_days_of_eofs_is_a_medium_failure() -> None:
 
 def test_findings_carry_the_support_status_date_and_ibms_estimate() -> None:
     b = EstateBuilder().system("S").vios("S", 1, "v1", level="4.1.0.21").vios("S", 2, "v2", level="2.2.6.65")
-    found = {f.subject.name: f for f in evaluate(b.build(), RuleContext(today=date(2027, 7, 1), lifecycle=EXAMPLE), RULES)}
+    found = {
+        f.subject.name: f for f in evaluate(b.build(), RuleContext(today=date(2027, 7, 1), lifecycle=EXAMPLE), RULES)
+    }
     new = dict(found["v1"].facts)
     assert new["support"] == "out-of-service" and new["eofs"] == "2027-06-30" and new["eofs_estimated"] == "yes"
     assert found["v1"].title == "v1: VIOS 4.1.0 out of fix support since 2027-06-30 (IBM estimate)"

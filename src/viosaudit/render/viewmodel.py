@@ -38,7 +38,6 @@ from viosaudit.commands import BY_ID
 from viosaudit.errors import RenderError
 from viosaudit.model import (
     ClientLpar,
-    Collected,
     Estate,
     EstateGap,
     ManagedSystem,

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from viosaudit.model import Collected, Fileset, Ifix, IfixState, Level, Observed, SourceRef, Vios
+from viosaudit.model import Fileset, Ifix, IfixState, Level, Observed, SourceRef, Vios
 from viosaudit.rules.base import Verdict
 from viosaudit.rules.catalogue import Apar, Feature, FilesetRange, LevelRange, in_release
 
@@ -57,7 +57,7 @@ NOT_IN_FORCE = {
     IfixState.INSTALLING: "still being installed, not in force",
     IfixState.REMOVING: "being removed, not in force",
     IfixState.REMOVING_REBOOT: "removed, awaiting a reboot: not in force",
-    IfixState.TESTING: "installed for testing only, not committed",
+    IfixState.TESTING: "tested only, not committed: not in force",
     IfixState.NOT_PATCHED: "its files are not patched: not in force",
     IfixState.STABLE_NOT_PATCHED: "its files are not patched: not in force",
 }

@@ -39,6 +39,7 @@ from typing import Any
 from viosaudit.errors import CatalogueError
 from viosaudit.model import Level
 from viosaudit.rules.catalogue import RELEASE, SOURCE
+from viosaudit.rules.wording import plural
 
 DEFAULT_LIFECYCLE = "lifecycle.toml"
 WARNING_WINDOW = timedelta(days=180)
@@ -189,11 +190,16 @@ def _older_problems(older: Any, path: str) -> list[str]:
     where = f"{path}: field older"
     if not isinstance(older, dict):
         return [f"{where}: must be a table ([older])"]
-    out = [f"{where}.{key}: unknown key (known: {', '.join(sorted(OLDER_KEYS))})" for key in sorted(set(older) - OLDER_KEYS)]
+    out = [
+        f"{where}.{key}: unknown key (known: {', '.join(sorted(OLDER_KEYS))})"
+        for key in sorted(set(older) - OLDER_KEYS)
+    ]
     out += [f"{where}.{key}: missing" for key in sorted(OLDER_KEYS - set(older))]
     if "below" in older and not (isinstance(older["below"], str) and RELEASE.fullmatch(older["below"])):
         out.append(f'{where}.below: must be a release line like "3.1.2"')
-    if "ended_before" in older and (not isinstance(older["ended_before"], date) or hasattr(older["ended_before"], "hour")):
+    if "ended_before" in older and (
+        not isinstance(older["ended_before"], date) or hasattr(older["ended_before"], "hour")
+    ):
         out.append(f"{where}.ended_before: must be a TOML date like 2023-11-30")
     if "source" in older and not (isinstance(older["source"], str) and SOURCE.fullmatch(older["source"])):
         out.append(f"{where}.source: not a source (URL or 'cite: ...')")
@@ -297,11 +303,14 @@ def service_status(level: Level, today: date, lifecycle: Lifecycle) -> ServiceSt
         )
     ibm = f" (IBM: {rel.eofs_wording})" if rel.eofs_wording else ""
     if today > rel.eofs:
-        return _dated(Support.OUT_OF_SERVICE, rel, f"left fix support on {rel.eofs}{ibm}, {(today - rel.eofs).days} days ago")
+        ago = plural((today - rel.eofs).days, "day")
+        return _dated(Support.OUT_OF_SERVICE, rel, f"left fix support on {rel.eofs}{ibm}, {ago} ago")
     left = rel.eofs - today
     if left <= WARNING_WINDOW:
-        return _dated(Support.WITHIN_180_DAYS, rel, f"leaves fix support on {rel.eofs}{ibm}: {left.days} days left")
-    return _dated(Support.IN_SERVICE, rel, f"has fix support until {rel.eofs}{ibm}: {left.days} days left")
+        return _dated(
+            Support.WITHIN_180_DAYS, rel, f"leaves fix support on {rel.eofs}{ibm}: {plural(left.days, 'day')} left"
+        )
+    return _dated(Support.IN_SERVICE, rel, f"has fix support until {rel.eofs}{ibm}: {plural(left.days, 'day')} left")
 
 
 def _dated(status: Support, rel: ReleaseLine, what: str) -> ServiceStatus:

@@ -81,13 +81,14 @@ def _single(
     verdict = Verdict.FAIL if dependants else Verdict.UNKNOWN if impact.unknown else Verdict.PASS
     if verdict is Verdict.PASS:
         return  # one VIOS, but no client depends on it
+    where = f"{system.name} ({system.type_model or 'type unknown'}, serial {system.serial})"
     if down:
         title = f"{system.name}: only {vios.name} of its {len(vioses)} VIOS is running"
-        design = f"{len(vioses)} VIOS partitions on {system.name}, but only {vios.name} (id {vios.key.partition_id}) "
+        design = f"{where} has {len(vioses)} VIOS partitions, but only {vios.name} (id {vios.key.partition_id}) "
         design += f"is running; not running: {down}"
     else:
         title = f"{system.name} is served by a single VIOS ({vios.name})"
-        design = f"Only one VIOS partition ({vios.name}, id {vios.key.partition_id}) on {system.name}"
+        design = f"{where} has one VIOS partition: {vios.name} (id {vios.key.partition_id})"
     yield Finding(
         key=key,
         rule_id=meta.id,
@@ -96,8 +97,8 @@ def _single(
         severity=meta.severity,
         subject=subject,
         technical=(
-            f"{design} ({system.type_model}, serial {system.serial}); {plural(len(affected), 'client')} "
-            f"depend on it for storage or network: {', '.join(affected)}."
+            f"{design}. {plural(len(affected), 'client')} depend on it for storage or network: "
+            f"{', '.join(affected)}."
         ),
         business=(
             f"{meta.business_impact} {maintenance_phrase(impact, ctx.services)}"

@@ -35,8 +35,10 @@ def system_vios_level_mismatch(estate: Estate, ctx: RuleContext, meta: RuleMeta)
         if len(set(levels.values())) > 1 or differing:
             verdict = Verdict.FAIL
             technical = f"Levels: {level_text}." + (f" Exposure differs: {'; '.join(differing)}." if differing else "")
-            title = f"{system.name}: VIOS at different levels" if len(set(levels.values())) > 1 else (
-                f"{system.name}: VIOS exposed differently to {len(differing)} APAR(s)"
+            title = (
+                f"{system.name}: VIOS at different levels"
+                if len(set(levels.values())) > 1
+                else (f"{system.name}: VIOS exposed differently to {len(differing)} APAR(s)")
             )
         elif unknown:
             verdict = Verdict.UNKNOWN
@@ -62,7 +64,9 @@ def system_vios_level_mismatch(estate: Estate, ctx: RuleContext, meta: RuleMeta)
             severity=meta.severity if verdict is not Verdict.PASS else Severity.INFO,
             subject=subject,
             technical=technical,
-            business=meta.business_impact if verdict is Verdict.FAIL else (
+            business=meta.business_impact
+            if verdict is Verdict.FAIL
+            else (
                 "Cannot tell whether the VIOS were maintained together (data missing)."
                 if verdict is Verdict.UNKNOWN
                 else "The VIOS were maintained together."

@@ -148,6 +148,12 @@ class Topology:
             return (vios.key.serial, kind) not in self._views_missing
         return (vios.vscsi if kind is PathKind.VSCSI else vios.npiv).ok
 
+    def _status_word(self, vios: Vios, kind: PathKind) -> str:
+        """'not collected', 'unreadable' or 'changed after collection' for a VIOS's data of one kind."""
+        if kind is PathKind.NETWORK:
+            return "not collected (lshwres eth)"
+        return (vios.vscsi if kind is PathKind.VSCSI else vios.npiv).status.value
+
     def partitions_read(self, serial: str) -> bool:
         """Whether the HMC's partition list (lssyscfg -r lpar) of this system was read."""
         return (serial, "lssyscfg_lpar") in self.estate.hmc_views
@@ -161,7 +167,13 @@ class Topology:
         if kind is PathKind.NETWORK or (client.serial, kind) in self._views_missing:
             return True
         linked = self.linked.get((client, kind), set())
-        return not linked or vios.key in linked
+        if linked:
+            return vios.key in linked
+        # The HMC is silent about this client: that is evidence only where another VIOS's own mappings
+        # of this kind were read and show nothing either; it never outweighs a VIOS that shows a path.
+        return bool(self.served_by(client, kind)) or not any(
+            self.collected(v, kind) for v in self.vioses_by_serial.get(client.serial, [])
+        )
 
     def served_by(self, client: PartitionKey, kind: PathKind) -> set[PartitionKey]:
         """VIOS with any path of this kind to the client (configuration, whether or not it works)."""
@@ -234,9 +246,7 @@ class Topology:
         for v in self._missing(client, unit.kind):
             if v.name not in via:
                 maybe.add(v.name)
-                what = (v.vscsi if unit.kind is PathKind.VSCSI else v.npiv) if unit.kind in STORAGE else None
-                why = what.status.value if what is not None else "not collected (lshwres eth)"
-                doubts.append(f"{VIOS_VIEW[unit.kind]} of {v.name} {why}")
+                doubts.append(f"{VIOS_VIEW[unit.kind]} of {v.name} {self._status_word(v, unit.kind)}")
         if unit.pairing is Pairing.LUN_ADDRESS and len(via) >= 2:
             doubts.append(_BY_ADDRESS)
         return UnitStatus(
@@ -308,12 +318,12 @@ class Topology:
                 elif "unknown" in fates:
                     unknown.append(client)
         missing = sorted(
-            f"{v.name} ({VIOS_VIEW[kind]})"
+            f"{VIOS_VIEW[kind]} of {v.name} {self._status_word(v, kind)}"
             for v in self.vioses_by_serial[vios.key.serial]
             for kind in ALL_KINDS
             if not self.collected(v, kind) and v.serving is not False
         )
-        reason = "data not collected for " + ", ".join(sorted(set(missing))) if missing else None
+        reason = ", ".join(sorted(set(missing))) if missing else None
         if unknown and reason is None:
             reason = "the state of a VIOS or client, or the identity of a disk, is not known"
         return RebootImpact(vios, tuple(outage), tuple(unknown), reason, tuple(stopped))

@@ -74,12 +74,12 @@ def _title(vios: Vios, apar: Apar, verdict: Verdict, *, by_fileset: bool = False
     return f"{vios.name} {what} {apar.id}{through}: {apar.title}"[:150]
 
 
-_TITLED_FOR = re.compile(r"\bVIOS\s+(\d+\.\d+(?:\.\d+)*)")
+_TITLED_FOR = re.compile(r"\bVIOS\s+(\d+\.\d+(?:\.\d+)*(?:,\s*\d+\.\d+(?:\.\d+)*)*)")
 
 
 def _scope_note(vios: Vios, apar: Apar, matched: str | None) -> str:
     """Why a record IBM titled for another VIOS release applies here: a fileset level, not the release."""
-    named = _TITLED_FOR.findall(apar.title)
+    named = [n.strip() for group in _TITLED_FOR.findall(apar.title) for n in group.split(",")]
     if not named or not matched or matched.startswith("ioslevel") or not vios.level.ok or vios.level.value is None:
         return ""
     level = vios.level.value

@@ -49,8 +49,9 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
         subject = Subject(SubjectKind.VIOS, vios.name, vios.managed_system, vios.key.serial, vios.key.partition_id)
         key = f"{meta.id}:{vios.key.serial}:{vios.key.partition_id}"
         network = [p for p in topo.paths_by_vios.get(vios.key, ()) if p.kind is PathKind.NETWORK]
+        trunks_known = topo.collected(vios, PathKind.NETWORK)
         if not vios.sea.ok:
-            if not vios.trunks:
+            if trunks_known and not vios.trunks:
                 continue
             clients = sorted({names[p.client] for p in network if p.client in names})
             yield Finding(
@@ -60,8 +61,12 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
                 verdict=Verdict.UNKNOWN,
                 severity=meta.severity,
                 subject=subject,
-                technical=f"The HMC shows SEA trunk adapters on {vios.name} (priority {vios.trunk_priority}); "
-                f"its SEA attributes (ha_mode, ctl_chan) are {vios.sea.status.value}: "
+                technical=(
+                    f"The HMC shows SEA trunk adapters on {vios.name} (priority {vios.trunk_priority}); "
+                    if trunks_known
+                    else f"The HMC's virtual ethernet adapters of {vios.managed_system} were not read; "
+                )
+                + f"its SEA attributes (ha_mode, ctl_chan) are {vios.sea.status.value}: "
                 f"{vios.sea.reason or 'no reason recorded'}.",
                 business="Cannot confirm that the network of these partitions survives maintenance of this VIOS "
                 f"(data missing). Service: {services_phrase(clients, ctx.services)}.",
@@ -75,22 +80,26 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
         fails: list[str] = []
         unknown: list[str] = []
         passes: list[str] = []
+        alone: list[str] = []
         judged: list[_Sea] = []
-        for sea in _seas(vios):
+        by_verdict: dict[Verdict, list[_Sea]] = {Verdict.FAIL: [], Verdict.UNKNOWN: [], Verdict.PASS: []}
+        for sea in _seas(vios, trunks_known):
             partners = _partners(vios, sea, topo)
             verdict, text = _judge(vios, sea, partners)
             if verdict is None:
-                continue  # no partner bridging these VLANs: nothing to fail over to
+                alone.append(text)  # no partner bridging these VLANs: nothing to fail over to
+                continue
             judged.append(sea)
+            by_verdict[verdict].append(sea)
             {Verdict.FAIL: fails, Verdict.UNKNOWN: unknown, Verdict.PASS: passes}[verdict].append(text)
         if not judged:
             continue
         verdict = Verdict.FAIL if fails else Verdict.UNKNOWN if unknown else Verdict.PASS
-        clients = sorted(
+        clients = sorted(  # only the clients on the VLANs of the SEAs that decide the verdict
             {
                 names[p.client]
                 for p in network
-                if p.client in names and any(_carries(sea, p.vswitch, p.vlan) for sea in judged)
+                if p.client in names and any(_carries(sea, p.vswitch, p.vlan) for sea in by_verdict[verdict])
             }
         )
         yield Finding(
@@ -104,7 +113,7 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
             verdict=verdict,
             severity=meta.severity if verdict is not Verdict.PASS else Severity.INFO,
             subject=subject,
-            technical=f"On {vios.name}: " + "; ".join(fails + unknown + passes) + ".",
+            technical=f"On {vios.name}: " + "; ".join(fails + unknown + passes + alone) + ".",
             business={
                 Verdict.FAIL: f"{meta.business_impact} Service: {services_phrase(clients, ctx.services)}.",
                 Verdict.UNKNOWN: "Cannot confirm that the network of these partitions survives maintenance of "
@@ -119,8 +128,9 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
         )
 
 
-def _seas(vios: Vios) -> list[_Sea]:
-    """Each SEA of the VIOS with its trunk slots (lsmap -all -net, else the only SEA takes them all)."""
+def _seas(vios: Vios, trunks_known: bool) -> list[_Sea]:
+    """Each SEA of the VIOS with its trunk slots (lsmap -all -net, else the only SEA takes them all) and
+    the VLANs they carry (unknown without the HMC's virtual ethernet view)."""
     records = list(vios.sea.value or ())
     by_slot = {t.slot: t for t in vios.trunks}
     out = []
@@ -136,7 +146,7 @@ def _seas(vios: Vios) -> list[_Sea]:
             slots = None
         vlans = (
             None
-            if slots is None
+            if slots is None or not trunks_known
             else frozenset((by_slot[s].vswitch, vlan) for s in slots if s in by_slot for vlan in by_slot[s].vlans)
         )
         out.append(_Sea(attrs, slots, vlans))
@@ -164,11 +174,12 @@ def _judge(vios: Vios, sea: _Sea, partners: list[str] | None) -> tuple[Verdict |
     if mode not in HA_MODES:
         if partners is None:
             return Verdict.UNKNOWN, (
-                f"{attrs.sea} ha_mode={mode}; the VLANs it bridges cannot be told (several SEAs, "
-                "lsmap -all -net not collected)"
+                f"{attrs.sea} ha_mode={mode}; the VLANs it bridges cannot be told (lsmap -all -net or the "
+                "HMC's virtual ethernet view not collected), so whether another VIOS bridges them is unknown"
             )
         if not partners:
-            return None, ""
+            vlans = ", ".join(str(v) for v in sorted(vlan for _switch, vlan in sea.vlans or ())) or "none"
+            return None, f"{attrs.sea} ha_mode={mode} bridges VLAN {vlans}, which no other VIOS bridges (no partner)"
         return Verdict.FAIL, f"{attrs.sea} ha_mode={mode} while {', '.join(partners)} bridges the same VLANs"
     if attrs.ctl_chan:
         return Verdict.PASS, f"{attrs.sea} ha_mode={mode}, control channel {attrs.ctl_chan}"
