@@ -84,7 +84,7 @@ def test_pdf_tells_management_the_status_counts_and_findings(sample_run: tuple[i
     reader = PdfReader(out / "viosaudit-report.pdf")
     page1 = reader.pages[0].extract_text() or ""
     assert "ACTION NEEDED" in page1
-    assert "6 of 6" in page1 and "servers exposed" in page1  # every VIOS is out of (or, for 4.1.0, within 180 days of) IBM fix support
+    assert "6 of 6" in page1 and "servers exposed" in page1  # all VIOS near or past end of fix support
     assert "What it means for the business" in page1 and "What we recommend" in page1
     assert "P7-BRANCH-D" in page1  # the single-VIOS system: fixing it is an outage
     text = pdf_text(out / "viosaudit-report.pdf")
