@@ -138,6 +138,7 @@ class Topology:
             if (s.serial, command_id) not in estate.hmc_views
         }
         self._statuses: dict[tuple[PartitionKey, PathKind], tuple[UnitStatus, ...]] = {}
+        self._impacts: dict[PartitionKey, RebootImpact] = {}
 
     # ------------------------------------------------------------------ what was collected
 
@@ -306,7 +307,13 @@ class Topology:
         return "lost"
 
     def reboot_impact(self, vios: Vios) -> RebootImpact:
-        """Clients interrupted by a reboot of ``vios``, those cut off but not running, and the unknown."""
+        """Clients interrupted by a reboot of ``vios``, those cut off but not running, and the unknown;
+        memoised (every finding about the VIOS asks)."""
+        if vios.key not in self._impacts:
+            self._impacts[vios.key] = self._reboot_impact(vios)
+        return self._impacts[vios.key]
+
+    def _reboot_impact(self, vios: Vios) -> RebootImpact:
         outage: list[ClientLpar] = []
         stopped: list[ClientLpar] = []
         unknown: list[ClientLpar] = []
