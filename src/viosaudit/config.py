@@ -86,6 +86,7 @@ Auth = Literal["key", "password"]
 
 ROOT_METHODS = ("pipe", "stdin", "none")
 AUTH_METHODS = ("key", "password")
+CHOICES = {"root_method": ROOT_METHODS, "auth": AUTH_METHODS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +293,7 @@ def load_settings(
     data = _read_toml(path) if path is not None else {}
     where = str(path) if path is not None else "configuration"
     _reject_passwords(data, where)
-    document = convert(data, ConfigFile, where, ConfigError, tables=True)
+    document = convert(data, ConfigFile, where, ConfigError, tables=True, choices=CHOICES)
     table: dict[str, Any] = msgspec.to_builtins(document.collect) if document.collect is not None else {}
 
     values: dict[str, Any] = {}
@@ -312,7 +313,8 @@ def load_settings(
             values[p.name] = p.value(raw)
         except msgspec.ValidationError as exc:
             origin = {"flag": p.flag, "env": p.env, "file": f"{where} [collect] {p.name}"}[source]
-            raise ConfigError(f"{origin} = {raw!r}: {explain(exc)[1]}") from None
+            message = explain(exc, choices={"": CHOICES.get(p.name, ())})[1]  # a bare value: no field path
+            raise ConfigError(f"{origin} = {raw!r}: {message}") from None
         sources[p.name] = source
 
     hmcs = _hosts(document.hmc, "hmc")

@@ -9,6 +9,7 @@ never a traceback. ``error`` says which ``ViosauditError`` subclass the caller w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import msgspec
@@ -16,6 +17,9 @@ import msgspec
 from viosaudit.errors import ViosauditError
 
 T = TypeVar("T")
+
+# Text fields hold no control characters (a NUL or an escape sequence in a name is not a name).
+PRINTABLE = "^[^\x00-\x08\x0b-\x1f\x7f]*$"
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>[^`]*)`)?$", re.DOTALL)
 _BYTE = re.compile(r"\(byte (?P<offset>\d+)\)")
@@ -30,21 +34,40 @@ def field_path(path: str, *, tables: bool = False) -> str:
     return text
 
 
-def explain(exc: msgspec.MsgspecError, *, tables: bool = False) -> tuple[str, str]:
-    """(where, what) of a msgspec error: the field path (may be empty) and the message."""
+def explain(
+    exc: msgspec.MsgspecError, *, tables: bool = False, choices: Mapping[str, Iterable[str]] | None = None
+) -> tuple[str, str]:
+    """(where, what) of a msgspec error: the field path (may be empty) and the message.
+
+    ``choices`` (field name -> allowed values) completes msgspec's "invalid enum value" with what is allowed.
+    """
     match = _AT.match(str(exc))
     assert match is not None  # the pattern matches any text
     message = match.group("message")
     message = message[:1].lower() + message[1:]
-    return field_path(match.group("path") or "", tables=tables), message
+    field = field_path(match.group("path") or "", tables=tables)
+    allowed = (choices or {}).get(re.split(r"[ .]", field)[-1])
+    if allowed is not None and message.startswith("invalid enum value"):
+        message += f"; expected one of {', '.join(allowed)}"
+    elif message.startswith("expected `date`"):
+        message += " (a date such as 2027-03-31, without a time of day)"
+    return field, message
 
 
-def convert(value: Any, kind: type[T], where: str, error: type[ViosauditError], *, tables: bool = False) -> T:
+def convert(
+    value: Any,
+    kind: type[T],
+    where: str,
+    error: type[ViosauditError],
+    *,
+    tables: bool = False,
+    choices: Mapping[str, Iterable[str]] | None = None,
+) -> T:
     """``value`` (parsed TOML, a CSV row...) checked against ``kind``; else ``error("where: field: ...")``."""
     try:
         return msgspec.convert(value, kind)
     except msgspec.ValidationError as exc:
-        field, message = explain(exc, tables=tables)
+        field, message = explain(exc, tables=tables, choices=choices)
         raise error(f"{where}: {field + ': ' if field else ''}{message}") from None
 
 
