@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from viosaudit.commands import BY_ID, Role
-from viosaudit.snapshot import Gap, PlanTarget, SnapshotWriter
+from viosaudit.snapshot import Gap, SnapshotWriter, plan_targets
 
 # ====================================================================================== the estate
 
@@ -1074,10 +1074,8 @@ def write_snapshot(root: Path) -> None:
                     via=vios.via_hmc,
                 )
     # The plan a collector would have written first: every capture above, then marked finished.
-    planned: dict[tuple[str, Role, str | None, str | None, str | None], list[str]] = {}
-    for c in writer.manifest.captures:
-        planned.setdefault((c.host, c.role, c.managed_system, c.partition, c.via), []).append(c.command_id)
-    writer.plan(PlanTarget(h, r, tuple(ids), m, p, v) for (h, r, m, p, v), ids in planned.items())
+    captures = writer.manifest.captures
+    writer.plan(plan_targets((c.host, c.role, c.managed_system, c.partition, c.via, c.command_id) for c in captures))
     writer.finish_plan()
 
 

@@ -218,6 +218,11 @@ def parse_today(text: str) -> date:
         raise ConfigError(f"--today {text!r}: not a calendar date ({exc}); expected YYYY-MM-DD") from None
 
 
+def one_line(text: str) -> str:
+    """An error on one line (a message listing several problems joins them with "; ")."""
+    return "; ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -229,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
         return result
     except ViosauditError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)

@@ -80,7 +80,7 @@ def decode_json(data: bytes, kind: type[T], where: str, error: type[ViosauditErr
         raise error(f"{where}: {field + ': ' if field else ''}{message}") from None
     except msgspec.DecodeError as exc:
         found = _BYTE.search(str(exc))
-        line = f", line {line_of(data, int(found.group('offset')))}" if found else ""
+        line = f", line {line_of(data, int(found.group('offset')) if found else len(data))}"
         raise error(f"{where}{line}: not valid JSON ({exc})") from None
     except RecursionError:
         raise error(f"{where}: JSON nested too deeply to be a viosaudit file") from None

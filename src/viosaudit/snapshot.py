@@ -96,6 +96,14 @@ class PlanTarget:
         }
 
 
+def plan_targets(entries: Iterable[tuple[str, Role, str | None, str | None, str | None, str]]) -> list[PlanTarget]:
+    """Plan targets for (host, role, managed system, partition, via, command id) entries, grouped per target."""
+    grouped: dict[tuple[str, Role, str | None, str | None, str | None], list[str]] = {}
+    for host, role, system, partition, via, command_id in entries:
+        grouped.setdefault((host, role, system, partition, via), []).append(command_id)
+    return [PlanTarget(h, r, tuple(ids), m, p, v) for (h, r, m, p, v), ids in grouped.items()]
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What a collection set out to capture, written before its first command and grown by discovery.

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from viosaudit.commands import COMMANDS, Command, Role
-from viosaudit.snapshot import PlanTarget
+from viosaudit.snapshot import PlanTarget, plan_targets
 
 HMC_MODE_ROOT_GAP = "root-only command not available through viosvrcmd (HMC mode)"
 ROOT_DISABLED_GAP = "root-only command not collected: root_method = none in the configuration"
@@ -55,13 +55,6 @@ def vios_commands(*, root: bool) -> tuple[Command, ...]:
     return tuple(c for c in COMMANDS if c.role is Role.VIOS and c.needs_root is root)
 
 
-def plan_targets(steps: Iterable[Step]) -> list[PlanTarget]:
+def step_targets(steps: Iterable[Step]) -> list[PlanTarget]:
     """The manifest's plan entries for ``steps``: one target per host, system and partition."""
-    targets: dict[tuple[str, Role, str | None, str | None, str | None], list[str]] = {}
-    for step in steps:
-        key = (step.host, step.role, step.managed_system, step.partition, step.via)
-        targets.setdefault(key, []).append(step.command.id)
-    return [
-        PlanTarget(host, role, tuple(ids), managed_system=system, partition=partition, via=via)
-        for (host, role, system, partition, via), ids in targets.items()
-    ]
+    return plan_targets((s.host, s.role, s.managed_system, s.partition, s.via, s.command.id) for s in steps)

@@ -40,7 +40,7 @@ from viosaudit.model import ManagedSystemRecord, PartitionEnv, PartitionRecord
 from viosaudit.snapshot import Gap, SnapshotWriter
 
 from .hmc import HmcHook
-from .plan import Skip, Step, plan_targets
+from .plan import Skip, Step, step_targets
 from .progress import Outcome, Processor, Status
 from .transport import CommandOutput, Transport
 from .vios import ViosHook
@@ -168,7 +168,7 @@ class Runner:
         """Record the steps in the manifest's plan (on disk before any of them runs), then queue them."""
         if not tasks:
             return
-        self.sink.plan(plan_targets(t.step for t in tasks))
+        self.sink.plan(step_targets(t.step for t in tasks))
         for task in tasks:
             self._enqueue(host_name, task)
 
