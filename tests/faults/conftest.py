@@ -16,6 +16,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,10 @@ sys.path.insert(0, str(COLLECT))
 
 from estate import simple_estate, write_estate  # noqa: E402
 
+from viosaudit.assemble import build_estate  # noqa: E402
 from viosaudit.cli import main  # noqa: E402
+from viosaudit.jsonable import to_jsonable  # noqa: E402
+from viosaudit.pipeline import ReportJob, judge  # noqa: E402
 from viosaudit.render import EVIDENCE_NAME, PDF_NAME, XLSX_NAME  # noqa: E402
 from viosaudit.rules import load_rules  # noqa: E402
 from viosaudit.snapshot import SnapshotWriter, open_snapshot, plan_targets  # noqa: E402
@@ -119,24 +123,60 @@ def check_message(case: Case, code: int, out: str, err: str) -> None:
 
 
 def check_reports(case: Case, out_dir: Path, baseline: dict[str, str]) -> None:
-    """Exit 2: no report of this run. Otherwise: no PASS the clean run did not have, and no PASS on a
-    VIOS (or a system whose partition list is) behind a gap, from a rule that reads the missing command."""
+    """Exit 2: no report of this run. Otherwise the reports' findings and gaps keep ``check_verdicts``."""
     if case.exit == 2:
         assert not any((out_dir / name).exists() for name in REPORTS), sorted(p.name for p in out_dir.glob("*"))
         return
+    check_verdicts(case, findings_of(out_dir), gaps_of(out_dir), baseline)
+
+
+def judged(root: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(findings, gaps) of a snapshot, judged as ``report`` judges it but without writing reports."""
+    estate = build_estate(open_snapshot(root))
+    job = ReportJob(snapshot_dir=root, out_dir=root, today=date.fromisoformat(TODAY))
+    findings = to_jsonable(list(judge(estate, job, {}).findings))
+    gaps = [
+        {**to_jsonable(g), "partition": g.partition or "", "managed_system": g.managed_system or "",
+         "expected": "yes" if g.expected else "no"}
+        for g in estate.gaps
+    ]  # fmt: skip
+    return findings, gaps
+
+
+def check_verdicts(
+    case: Case, findings: list[dict[str, Any]], gaps: list[dict[str, Any]], baseline: dict[str, str]
+) -> None:
+    """No PASS the clean run did not have, and no PASS on a VIOS (or a system whose partition list is)
+    behind a gap, from a rule that reads the missing command."""
     if "gap" in case.extra:
-        rows = [f"{g['host']} {g['command_id']}: {g['reason']}" for g in gaps_of(out_dir)]
+        rows = [f"{g['host']} {g['command_id']}: {g['reason']}" for g in gaps]
         assert any(re.search(case.extra["gap"], row) for row in rows), rows
-    findings = findings_of(out_dir)
     new_pass = [f["key"] for f in findings if f["verdict"] == "pass" and baseline.get(f["key"]) != "pass"]
     assert not new_pass, f"{case.name}: verdicts became PASS: {new_pass}"
-    for gap in gaps_of(out_dir):
+    for gap in gaps:
         if gap["expected"] == "yes":
             continue
         for f in findings:
             subject = f["subject"]
-            # a VIOS whose data is missing, or a system whose partition list is missing
             on_vios = bool(gap["partition"]) and subject["name"] == gap["partition"]
             on_system = gap["command_id"] == "lssyscfg_lpar" and subject["managed_system"] == gap["managed_system"]
             if (on_vios or on_system) and gap["command_id"] in READS[f["rule_id"]]:
                 assert f["verdict"] != "pass", f"{case.name}: {f['key']} PASS despite gap {gap}"
+
+
+def check_nothing_lost(root: Path) -> None:
+    """Every listed capture is on disk and matches its SHA-256; every planned command has a capture or
+    a gap; no capture file is on disk without its manifest entry."""
+    snapshot = open_snapshot(root)
+    manifest = snapshot.manifest
+    for capture in manifest.captures:
+        assert snapshot.verify(capture) is None, capture.file
+    listed = {c.file for c in manifest.captures}
+    on_disk = {str(p.relative_to(root)) for p in (root / "captures").rglob("*.txt")}
+    assert on_disk == listed, on_disk ^ listed
+    if manifest.plan is not None and manifest.plan.finished:
+        done = {(c.host, c.command_id, c.managed_system, c.partition) for c in manifest.captures}
+        done |= {(g.host, g.command_id, g.managed_system, g.partition) for g in manifest.gaps}
+        for target in manifest.plan.targets:
+            for command_id in target.command_ids:
+                assert (target.host, command_id, target.managed_system, target.partition) in done, (target, command_id)

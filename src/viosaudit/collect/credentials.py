@@ -59,7 +59,9 @@ def load_key(path: Path, passphrase: Secret | None, label: str) -> paramiko.PKey
     """The private key in ``path``; a clear ``AuthError`` when it is missing, encrypted or unreadable."""
     try:
         return paramiko.PKey.from_path(str(path), passphrase.reveal().encode() if passphrase else None)
-    except paramiko.PasswordRequiredException:
+    except (paramiko.PasswordRequiredException, TypeError) as exc:  # paramiko: TypeError for OpenSSH-format keys
+        if isinstance(exc, TypeError) and "password" not in str(exc):
+            raise AuthError(f"{label}: cannot read key file {path}: {exc}") from None
         raise AuthError(
             f"{label}: key file {path} is encrypted; name the environment variable holding its passphrase "
             "with passphrase_env, or load the key into ssh-agent and leave key_file out"

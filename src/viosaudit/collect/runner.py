@@ -68,6 +68,7 @@ class _Host:
     idle: list[Transport] = field(default_factory=list)
     transports: list[Transport] = field(default_factory=list)
     dead: str | None = None
+    login: threading.Lock = field(default_factory=threading.Lock)
     running: int = 0
     peak: int = 0
     semaphore: threading.BoundedSemaphore = field(init=False)
@@ -232,23 +233,23 @@ class Runner:
             self._fail(step, INTERRUPTED_BEFORE, Status.NOT_RUN)
             self._then(task, None)
             return transport
-        if host.dead is not None:
-            self._fail(step, host.dead, Status.FAILED)
-            self._then(task, None)
-            return transport
-        if transport is None:
+        if transport is None and host.dead is None:
             transport = self.factory(host.spec, host.role)
             with self._lock:
                 host.transports.append(transport)
-        try:
-            transport.connect()
-        except CollectError as exc:
-            reason = f"cannot log in: {exc}"
-            with self._lock:
-                if host.dead is None:
-                    host.dead = reason
-                    self.processor.message(self.sink.sanitizer.text(f"{host.spec.name}: {reason}"))
-            self._fail(step, reason, Status.FAILED)
+        # One login at a time per host, and none after a refusal: the HMC's second lane waits for the
+        # first lane's login instead of failing it again (two failed logins lock accounts).
+        with host.login:
+            if host.dead is None and transport is not None:
+                try:
+                    transport.connect()
+                except CollectError as exc:
+                    with self._lock:
+                        host.dead = f"cannot log in: {exc}"
+                        self.processor.message(self.sink.sanitizer.text(f"{host.spec.name}: {host.dead}"))
+            dead = host.dead
+        if dead is not None or transport is None:
+            self._fail(step, dead or "cannot log in", Status.FAILED)
             self._then(task, None)
             return transport
         started = time.monotonic()

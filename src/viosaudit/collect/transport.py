@@ -156,10 +156,15 @@ def _connect_client(target: SshTarget, sock: paramiko.Channel | socket.socket | 
         ) from None
     except paramiko.AuthenticationException as exc:
         client.close()
+        hint = (
+            "Check the user name and the password (is the account locked?)"
+            if target.auth == "password"
+            else "Check the user name and that the public key is installed (HMC: mkauthkeys; VIOS: padmin's "
+            "authorized_keys)"
+        )
         raise AuthError(
             f"{target.label}: authentication failed ({_auth_reason(exc)}; one attempt with {login.description}, "
-            "not retried). Check the user name and that the public key is installed (HMC: mkauthkeys; "
-            "VIOS: padmin's authorized_keys)"
+            f"not retried). {hint}"
         ) from None
     except paramiko.SSHException as exc:
         client.close()
@@ -260,15 +265,21 @@ class JumpHost:
         self.target = target
         self._client: paramiko.SSHClient | None = None
         self._lock = threading.Lock()
+        self._refused: CollectError | None = None  # a refused login is never tried again
 
     def open_channel(self, address: str, port: int, timeout: float) -> paramiko.Channel:
         with self._lock:
+            if self._refused is not None:
+                raise self._refused
             transport = self._client.get_transport() if self._client else None
             if transport is None or not transport.is_active():
                 try:
                     self._client = _connect_client(self.target, None, "")
                 except CollectError as exc:
-                    raise type(exc)(f"jump host {exc}") from None
+                    error = type(exc)(f"jump host {exc}")
+                    if isinstance(exc, AuthError | HostKeyError):
+                        self._refused = error
+                    raise error from None
                 transport = self._client.get_transport()
                 assert transport is not None
         try:
