@@ -28,6 +28,7 @@ from viosaudit.snapshot import MANIFEST, open_snapshot
 
 PASSWORD = "Corr3ct-Horse"
 PASSPHRASE = "key-passphrase-only"
+CA_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 
 
 @dataclass
@@ -124,7 +125,7 @@ def cert_authority(ctx: Any) -> Run:
     estate = ctx.make(simple_estate(1))
     known = estate.write_known_hosts(ctx.tmp / "known_ca", skip=("vios001a",))
     with known.open("a") as handle:
-        handle.write("@cert-authority *.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n")
+        handle.write(f"@cert-authority *.example.com {CA_KEY}\n")
     return Run(estate, ctx.settings_for(estate, hmcs=(), vioses=_direct("vios001a", "vios001b"), known_hosts=known))
 
 
@@ -159,7 +160,9 @@ def readable_key(ctx: Any) -> Run:
 
 
 def hostile_names(ctx: Any) -> Run:
-    system = System("P9 $(reboot);`id`", "78A9999", vios=("../../v<script>", "vios-ok"), clients=("=cmd|'/C calc'!A0",))
+    system = System(
+        "P9 $(reboot);`id`", "78A9999", vios=("../../v<script>", "vios-ok"), clients=("=cmd|'/C calc'!A0",)
+    )
     estate = ctx.make(Estate(hmcs={"hmc1": (system.name,)}, systems={system.name: system}))
     return Run(estate, ctx.settings_for(estate))
 
@@ -276,6 +279,7 @@ class Context:
     after: Any = None
 
     def source(self, estate: FakeEstate) -> Path:
+        """The snapshot folder the fake estate plays (written by the ``make_estate`` fixture)."""
         return next(self.tmp.glob("estate*"))
 
 
@@ -283,7 +287,7 @@ class Context:
 def test_collect_fault(case: Case, make_estate: Any, settings_for: Any, tmp_path: Path, client_key: Any) -> None:
     ctx = Context(make_estate, settings_for, tmp_path, client_key[1].read_text())
     run = case.setup(ctx)
-    source_dir = next(tmp_path.glob("estate*"))
+    source_dir = ctx.source(run.estate)
     result = collect(run.settings, processor=Recorder(run.messages), transport_factory=ctx.factory)
     code = 1 if result.partial else 0
     assert code == case.exit, [(g.host, g.command_id, g.reason) for g in result.manifest.gaps]
