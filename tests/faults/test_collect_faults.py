@@ -232,7 +232,8 @@ def _inside(run: Run, result: Any) -> None:
 
 CASES = [
     # 3. one credential, one attempt, secrets kept apart
-    Case("wrong HMC password: one failed login", wrong_password, 1, r"authentication failed.*one attempt with a password.*is the account locked",
+    Case("wrong HMC password: one failed login", wrong_password, 1,
+         r"authentication failed.*one attempt with a password.*is the account locked",
          extra={"host": "hmc1", "check": _all(_failed_auths("hmc1", 1), _no_password_sent("vios001a"))}),
     Case("key refused: one failed login", key_refused, 1, r"authentication failed.*one attempt with key file",
          extra={"host": "vios001a", "check": _failed_auths("vios001a", 1)}),
