@@ -35,6 +35,7 @@ FORMAT = "viosaudit-snapshot/1"
 MANIFEST = "manifest.json"
 CAPTURES = "captures"
 MAX_MANIFEST = 512 * 1024 * 1024  # a manifest of 20,000 captures is about 10 MB
+MAX_NAME, MAX_PATH = 255, 1024  # what every POSIX file system takes
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 
@@ -186,16 +187,22 @@ class Snapshot:
 
     def read_bytes(self, capture: Capture) -> bytes:
         path = self.path(capture)
-        if not path.is_file():
-            raise SnapshotError(f"{self.root}: capture file {capture.file} listed in the manifest is missing")
-        return path.read_bytes()
+        try:
+            if not path.is_file():
+                raise SnapshotError(f"{self.root}: capture file {capture.file} listed in the manifest is missing")
+            return path.read_bytes()
+        except OSError as exc:
+            raise SnapshotError(f"{self.root}: cannot read capture file {capture.file}: {exc.strerror}") from None
 
     def verify(self, capture: Capture) -> str | None:
         """Return why the capture cannot be trusted, or None when its file matches its SHA-256."""
         path = self.path(capture)
-        if not path.is_file():
-            return f"capture file {capture.file} is missing"
-        digest = sha256_file(path)
+        try:
+            if not path.is_file():
+                return f"capture file {capture.file} is missing"
+            digest = sha256_file(path)
+        except OSError as exc:
+            return f"capture file {capture.file} cannot be read: {exc.strerror}"
         if digest != capture.sha256:
             return f"capture file {capture.file} does not match its SHA-256 in the manifest"
         return None
@@ -203,9 +210,11 @@ class Snapshot:
 
 def relative_path(name: str) -> PurePosixPath | None:
     """``name`` as a plain relative path under ``captures/``, or None when it is anything else
-    (absolute, ``..``, backslashes, NUL, empty parts)."""
+    (absolute, ``..``, backslashes, NUL, empty parts, longer than a file system takes)."""
     path = PurePosixPath(name)
     if not name or "\\" in name or "\x00" in name or path.is_absolute() or ".." in path.parts:
+        return None
+    if len(name) > MAX_PATH or any(len(part.encode()) > MAX_NAME for part in path.parts):
         return None
     if len(path.parts) < 2 or path.parts[0] != CAPTURES or name != str(path):
         return None
