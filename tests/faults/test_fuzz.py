@@ -5,6 +5,7 @@ value swapped for a random one. The only outcomes allowed are a result or a ``Vi
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import tarfile
@@ -72,10 +73,8 @@ def toml_document(doc: dict[str, Any]) -> str:
 
 def holds(read: Callable[[], Any]) -> None:
     """The reader returns, or raises the project's own error; anything else propagates and fails."""
-    try:
+    with contextlib.suppress(ViosauditError):
         read()
-    except ViosauditError:
-        pass
 
 
 def in_file(name: str, data: bytes, read: Callable[[Path], Any]) -> None:
