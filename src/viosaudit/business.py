@@ -20,7 +20,7 @@ from typing import Annotated
 import msgspec
 
 from viosaudit.errors import ConfigError
-from viosaudit.schema import PRINTABLE, convert, decode_utf8
+from viosaudit.schema import PRINTABLE, convert, decode_utf8, read_limited
 
 
 class Criticality(StrEnum):
@@ -65,12 +65,7 @@ class ServiceRow(msgspec.Struct, frozen=True):
 
 def load_services(path: Path) -> dict[str, BusinessService]:
     """Read the service map; a bad row names the file and line."""
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ConfigError(f"{path}: larger than {MAX_BYTES >> 20} MiB; not a business service map")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the business service map: {exc.strerror or exc}") from exc
+    data = read_limited(path, MAX_BYTES, ConfigError, "a business service map")
     text = decode_utf8(data, str(path), ConfigError, "service map")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     services: dict[str, BusinessService] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
@@ -99,3 +100,13 @@ def decode_utf8(data: bytes, where: str, error: type[ViosauditError], what: str)
 def line_of(data: bytes, offset: int) -> int:
     """The 1-based line holding byte ``offset``."""
     return data[:offset].count(b"\n") + 1
+
+
+def read_limited(path: Path, limit: int, error: type[ViosauditError], what: str) -> bytes:
+    """The bytes of an input file no larger than ``limit`` (a huge file is refused, not loaded)."""
+    try:
+        if path.stat().st_size > limit:
+            raise error(f"{path}: larger than {limit >> 20} MiB; not {what}")
+        return path.read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read {what}: {exc.strerror or exc}") from None

@@ -29,7 +29,7 @@ from viosaudit.commands import BY_ID, Role
 from viosaudit.errors import SnapshotError
 from viosaudit.files import private_dir, write_private
 from viosaudit.sanitize import Sanitizer
-from viosaudit.schema import decode_json
+from viosaudit.schema import decode_json, read_limited
 
 FORMAT = "viosaudit-snapshot/1"
 MANIFEST = "manifest.json"
@@ -549,12 +549,7 @@ class _ManifestDoc(msgspec.Struct):
 
 def read_manifest(path: Path, root: Path) -> Manifest:
     """Parse and check one manifest file: shape (schema), command ids, and every path inside ``root``."""
-    try:
-        if path.stat().st_size > MAX_MANIFEST:
-            raise SnapshotError(f"{path}: larger than {MAX_MANIFEST >> 20} MiB; not a viosaudit manifest")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SnapshotError(f"{path}: cannot read manifest: {exc.strerror or exc}") from exc
+    data = read_limited(path, MAX_MANIFEST, SnapshotError, "a viosaudit manifest")
     doc = decode_json(data, _ManifestDoc, str(path), SnapshotError)
     if doc.format != FORMAT:
         raise SnapshotError(f"{path}: format {doc.format!r} is not {FORMAT!r}")

@@ -195,6 +195,32 @@ class FakeEstate:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
+    def write_config(
+        self, path: Path, output: Path, key: Path, known_hosts: Path, *, direct_vios: bool = False
+    ) -> Path:
+        """A viosaudit.toml reaching ``hmc1`` (and, with ``direct_vios``, every VIOS directly)."""
+        lines = [
+            "[collect]",
+            f'output = "{output}"',
+            f'key_file = "{key}"',
+            f'known_hosts = "{known_hosts}"',
+            "use_agent = false",
+            "concurrency = 2",
+            "hmc_sessions = 1",
+            "",
+            "[[hmc]]",
+            'name = "hmc1"',
+            'address = "127.0.0.1"',
+            f"port = {self['hmc1'].port}",
+        ]
+        for name, host in self.hosts.items():
+            if direct_vios and host.role == "vios":
+                system = host.vios_identity[0] if host.vios_identity else None
+                lines += ["", "[[vios]]", f'name = "{name}"', 'address = "127.0.0.1"', f"port = {host.port}"]
+                lines += [f'managed_system = "{system}"'] if system else []
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
     def __getitem__(self, name: str) -> Host:
         return self.hosts[name]
 

@@ -39,27 +39,8 @@ VIOSAUDIT = str(Path(sys.executable).with_name("viosaudit"))
 
 
 def _config(estate: Any, tmp: Path, key: Path, known_hosts: Path) -> Path:
-    """HMC mode (discovery through lssyscfg) plus nothing else: the plan grows as systems are found."""
-    text = "\n".join(
-        [
-            "[collect]",
-            f'output = "{tmp / "snapshot"}"',
-            f'key_file = "{key}"',
-            f'known_hosts = "{known_hosts}"',
-            "use_agent = false",
-            "concurrency = 2",
-            "hmc_sessions = 1",
-            "",
-            "[[hmc]]",
-            'name = "hmc1"',
-            'address = "127.0.0.1"',
-            f"port = {estate['hmc1'].port}",
-            "",
-        ]
-    )
-    path = tmp / "viosaudit.toml"
-    path.write_text(text)
-    return path
+    """HMC mode (discovery through lssyscfg): the plan grows as systems and VIOS are found."""
+    return estate.write_config(tmp / "viosaudit.toml", tmp / "snapshot", key, known_hosts)
 
 
 def _manifest(root: Path) -> dict[str, Any]:

@@ -27,7 +27,7 @@ import msgspec
 
 from viosaudit.errors import ConfigError
 from viosaudit.rules.base import Acceptance, Finding, Verdict
-from viosaudit.schema import PRINTABLE, convert, decode_utf8
+from viosaudit.schema import PRINTABLE, convert, decode_utf8, read_limited
 
 Text = Annotated[str, msgspec.Meta(min_length=1, pattern=PRINTABLE)]
 MAX_BYTES = 16 * 1024 * 1024
@@ -60,12 +60,7 @@ class Register:
 
 def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
     """Read the register, checked against ``AcceptanceEntry``; a bad entry names the file and field."""
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ConfigError(f"{path}: larger than {MAX_BYTES >> 20} MiB; not an accepted-risk register")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the accepted-risk register: {exc.strerror or exc}") from exc
+    data = read_limited(path, MAX_BYTES, ConfigError, "an accepted-risk register")
     try:
         document = tomllib.loads(decode_utf8(data, str(path), ConfigError, "accepted-risk register"))
     except tomllib.TOMLDecodeError as exc:
