@@ -4,7 +4,9 @@ Exit status (the same for every action):
   0  complete: every expected capture was collected and read
   1  partial: some hosts or commands were not collected or could not be read (see the gaps);
      the reports were still written and show the affected entities as "unknown"
-  2  error: bad arguments, or an unreadable snapshot, catalogue or data file; nothing was judged
+  2  error: bad arguments, or an unreadable snapshot, catalogue or data file, or a snapshot without
+     a single capture; one line says which file, line or field and what was expected; nothing was
+     judged and no report is left behind
 """
 
 from __future__ import annotations
