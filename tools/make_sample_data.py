@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from viosaudit.commands import BY_ID, Role
-from viosaudit.snapshot import Gap, SnapshotWriter
+from viosaudit.snapshot import Gap, SnapshotWriter, plan_targets
 
 # ====================================================================================== the estate
 
@@ -1110,6 +1110,10 @@ def write_snapshot(root: Path) -> None:
                     partition=vios.name,
                     via=vios.via_hmc,
                 )
+    # The plan a collector would have written first: every capture above, then marked finished.
+    captures = writer.manifest.captures
+    writer.plan(plan_targets((c.host, c.role, c.managed_system, c.partition, c.via, c.command_id) for c in captures))
+    writer.finish_plan()
 
 
 def write_services(path: Path) -> None:

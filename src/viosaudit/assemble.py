@@ -53,6 +53,9 @@ from viosaudit.snapshot import Capture, Snapshot
 
 R = TypeVar("R")
 
+PLAN_HOST = "(collection)"
+PLAN_GAP = "plan"
+
 VIOS_COMMANDS = tuple(c.id for c in COMMANDS if c.role is Role.VIOS)
 SYSTEM_COMMANDS = tuple(c.id for c in COMMANDS if c.role is Role.HMC and c.per_system)
 HMC_VIEWS = SYSTEM_COMMANDS  # per-system HMC captures whose reading the rules need to know about
@@ -257,12 +260,15 @@ def _vios(
 def _missing(
     parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios], snapshot: Snapshot
 ) -> list[EstateGap]:
-    """A capture that should be there and is not is a "not collected" gap, never a silent pass."""
+    """A capture that should be there and is not is a "not collected" gap, never a silent pass: one the
+    manifest's plan named, one the estate implies (each system's HMC views, each VIOS's commands), and
+    a plan the collector never finished (killed) marks the whole snapshot incomplete."""
+    out = _planned_missing(snapshot)
     have = {(p.capture.managed_system, p.capture.partition, p.capture.command_id) for p in parsed}
     have |= {(s, None, c) for (s, _p, c) in have}
     noted = {(g.managed_system, g.partition, g.command_id) for g in snapshot.manifest.gaps}
-    noted |= {(g.managed_system, None, g.command_id) for g in snapshot.manifest.gaps}
-    out: list[EstateGap] = []
+    noted |= {(g.managed_system, g.partition, g.command_id) for g in out}
+    noted |= {(s, None, c) for (s, _p, c) in noted}
     wanted: list[tuple[str, str | None, str, str]] = [
         (s.name, None, c, ", ".join(s.hmcs)) for s in systems for c in SYSTEM_COMMANDS
     ]
@@ -278,6 +284,40 @@ def _missing(
                 reason="not collected: the snapshot holds no capture of this command",
                 managed_system=system_name,
                 partition=partition,
+            )
+        )
+    return out
+
+
+def _planned_missing(snapshot: Snapshot) -> list[EstateGap]:
+    """Gaps for the planned captures that are neither captured nor explained by a gap, and for a plan
+    left unfinished (the collector was killed before it could record what it did not run)."""
+    manifest = snapshot.manifest
+    if manifest.plan is None:  # written before plans were recorded: judged by its captures alone
+        return []
+    seen = {(c.host, c.command_id, c.managed_system, c.partition) for c in manifest.captures}
+    seen |= {(g.host, g.command_id, g.managed_system, g.partition) for g in manifest.gaps}
+    out = [
+        EstateGap(
+            host=target.host,
+            command_id=command_id,
+            reason="not collected: planned, but the snapshot holds no capture of it and no reason why",
+            managed_system=target.managed_system,
+            partition=target.partition,
+        )
+        for target in manifest.plan.targets
+        for command_id in target.command_ids
+        if (target.host, command_id, target.managed_system, target.partition) not in seen
+    ]
+    if not manifest.plan.finished:
+        out.append(
+            EstateGap(
+                host=PLAN_HOST,
+                command_id=PLAN_GAP,
+                reason="the collection never finished (killed or crashed): systems and VIOS it had not yet "
+                "discovered are missing from the plan itself; collect again",
+                managed_system=None,
+                partition=None,
             )
         )
     return out

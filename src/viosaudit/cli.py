@@ -4,7 +4,9 @@ Exit status (the same for every action):
   0  complete: every expected capture was collected and read
   1  partial: some hosts or commands were not collected or could not be read (see the gaps);
      the reports were still written and show the affected entities as "unknown"
-  2  error: bad arguments, or an unreadable snapshot, catalogue or data file; nothing was judged
+  2  error: bad arguments, or an unreadable snapshot, catalogue or data file, or a snapshot without
+     a single capture; one line says which file, line or field and what was expected; nothing was
+     judged and no report is left behind
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -20,7 +24,8 @@ from typing import TYPE_CHECKING
 
 from viosaudit.commands import identify
 from viosaudit.config import add_arguments
-from viosaudit.errors import ParseError, ViosauditError
+from viosaudit.errors import ConfigError, ParseError, ViosauditError
+from viosaudit.files import write_private
 from viosaudit.jsonable import to_jsonable
 from viosaudit.parse import parse_output
 
@@ -144,7 +149,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from viosaudit.pipeline import ReportJob, run_report
     from viosaudit.summary import print_summary
 
-    today = date.fromisoformat(args.today) if args.today else date.today()
+    today = args.today or date.today()
     out_dir = Path(args.out) if args.out else Path("reports") / today.isoformat()
     job = ReportJob(
         snapshot_dir=Path(args.snapshot),
@@ -192,7 +197,7 @@ def _cmd_catalog(args: argparse.Namespace) -> int:
         print(cat.dump_record(cat.load_catalogue(source).get(args.id)), end="")
         return EXIT_OK
     merged = cat.import_records(Path(args.file), cat.load_catalogue(source), replace_existing=args.replace)
-    Path(args.out).write_text(cat.dump_catalogue(merged), encoding="utf-8")
+    write_private(Path(args.out), cat.dump_catalogue(merged).encode("utf-8"))
     print(f"{args.out}: {len(merged.apars)} records; use it with `viosaudit report --catalogue {args.out}`")
     return EXIT_OK
 
@@ -280,14 +285,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_today(text: str) -> date:
+    """``--today``: an ISO date, YYYY-MM-DD exactly (01/12/2026 could be either of two days)."""
+    if not _ISO_DATE.fullmatch(text):
+        raise ConfigError(f"--today {text!r}: expected a date as YYYY-MM-DD, e.g. 2026-12-01")
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(f"--today {text!r}: not a calendar date ({exc}); expected YYYY-MM-DD") from None
+
+
+def one_line(text: str) -> str:
+    """An error on one line (a message listing several problems joins them with "; ")."""
+    return "; ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "today", None) is not None:  # checked before any work (run: before collecting)
+            args.today = parse_today(args.today)
         result: int = args.func(args)
         return result
     except ViosauditError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:
         print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted; no report was written", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: one line, never a traceback (VIOSAUDIT_DEBUG=1 shows it)
+        if os.environ.get("VIOSAUDIT_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({type(exc).__name__}: {exc}); please report it with the command line "
+            "(VIOSAUDIT_DEBUG=1 shows where it happened)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR

@@ -19,9 +19,14 @@ A setting ``key_file`` is the TOML key ``key_file`` in the ``[collect]`` table, 
     managed_system = "P9-PROD-1"       # optional: learnt from an HMC in the same run
     partition = "vios1a"               # optional: defaults to name
 
+The file's shape is declared (``ConfigFile``: typed tables, unknown keys refused) and checked by
+msgspec; flag and environment values are converted to the same declared types.
+
 Passwords are never read from the file: a site that still needs one names an environment variable
-(``password_env``) or asks for a prompt (``password_prompt``, only on a terminal). The password is
-kept in a ``Secret`` whose ``repr`` and ``str`` never show it.
+(``password_env``) or asks for a prompt (``password_prompt``, only on a terminal), and it is sent only to
+hosts whose ``auth = "password"``. A key file's passphrase is another secret (``passphrase_env``): it
+decrypts the key here and is never sent anywhere. Both are kept in ``Secret``s whose ``repr`` and ``str``
+never show them.
 """
 
 from __future__ import annotations
@@ -35,15 +40,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import msgspec
 
 from viosaudit.errors import ConfigError
+from viosaudit.schema import convert, decode_utf8, explain
 
 ENV_PREFIX = "VIOSAUDIT_"
+MIB = 1024 * 1024
 
 
 class Secret:
-    """A password held in memory only; printing, logging or repr shows ``********``."""
+    """A password or passphrase held in memory only; printing, logging or repr shows ``********``."""
 
     __slots__ = ("_value",)
 
@@ -65,72 +74,31 @@ class Secret:
         return hash(self._value)
 
 
-def _to_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in {"1", "true", "yes", "on"}:
-        return True
-    if text in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError(f"{value!r} is not true/false")
-
-
-def _to_path(value: Any) -> Path:
-    return Path(str(value)).expanduser()
-
-
-def _to_positive_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a whole number")
-    number = int(value)
-    if number < 1:
-        raise ValueError(f"{value!r} must be 1 or more")
-    return number
-
-
-def _to_port(value: Any) -> int:
-    number = _to_positive_int(value)
-    if number > 65535:
-        raise ValueError(f"{value!r} is not a TCP port")
-    return number
-
-
-def _to_seconds(value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number of seconds")
-    number = float(value)
-    if number <= 0:
-        raise ValueError(f"{value!r} must be more than 0 seconds")
-    return number
-
-
-def _to_text(value: Any) -> str:
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        raise ValueError(f"{value!r} is not text")
-    return str(value)
-
-
-def _to_root_method(value: Any) -> str:
-    text = str(value).strip().lower()
-    if text not in ROOT_METHODS:
-        raise ValueError(f"{value!r} is not one of {', '.join(ROOT_METHODS)}")
-    return text
-
+# The declared value types (msgspec checks them, in the file and in flags/environment alike).
+Text = Annotated[str, msgspec.Meta(min_length=1)]
+PathText = Annotated[str, msgspec.Meta(min_length=1)]
+Port = Annotated[int, msgspec.Meta(ge=1, le=65535)]
+Count = Annotated[int, msgspec.Meta(ge=1)]
+Seconds = Annotated[float, msgspec.Meta(gt=0)]
+ByteCount = Annotated[int, msgspec.Meta(ge=1024)]
+RootMethod = Literal["pipe", "stdin", "none"]
+Auth = Literal["key", "password"]
 
 ROOT_METHODS = ("pipe", "stdin", "none")
+AUTH_METHODS = ("key", "password")
+CHOICES = {"root_method": ROOT_METHODS, "auth": AUTH_METHODS}
 
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """One setting, declared once: where it comes from and what it means (Nornir ``Parameter``)."""
+    """One setting, declared once: its type, default and meaning (Nornir ``Parameter``)."""
 
     name: str
-    convert: Callable[[Any], Any]
+    type: Any
     default: Any
     help: str
     metavar: str | None = None
-    is_bool: bool = False
+    is_path: bool = False
 
     @property
     def env(self) -> str:
@@ -140,42 +108,95 @@ class Parameter:
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
 
+    @property
+    def is_bool(self) -> bool:
+        return self.type is bool
+
+    def value(self, raw: Any) -> Any:
+        """A flag or environment value (text) as the declared type; raises ``msgspec.ValidationError``."""
+        value = msgspec.convert(raw, self.type, strict=False)
+        return Path(value).expanduser() if self.is_path else value
+
 
 PARAMETERS: tuple[Parameter, ...] = (
-    Parameter("output", _to_path, None, "snapshot folder to create (default: snapshots/<UTC time>)", "DIR"),
-    Parameter("user", _to_text, "hscroot", "login name on the HMCs", "NAME"),
-    Parameter("vios_user", _to_text, "padmin", "login name on directly reached VIOS", "NAME"),
-    Parameter("port", _to_port, 22, "SSH port, unless a host names its own", "PORT"),
-    Parameter("key_file", _to_path, None, "private key file for SSH (else the agent only)", "FILE"),
-    Parameter("use_agent", _to_bool, True, "also offer the keys held by ssh-agent", is_bool=True),
+    Parameter("output", PathText, None, "snapshot folder to create (default: snapshots/<UTC time>)", "DIR", True),
+    Parameter("user", Text, "hscroot", "login name on the HMCs", "NAME"),
+    Parameter("vios_user", Text, "padmin", "login name on directly reached VIOS", "NAME"),
+    Parameter("port", Port, 22, "SSH port, unless a host names its own", "PORT"),
+    Parameter("key_file", PathText, None, "private key file for SSH (else the agent only)", "FILE", True),
+    Parameter("use_agent", bool, True, "offer the keys held by ssh-agent when no key_file is set"),
     Parameter(
         "known_hosts",
-        _to_path,
+        PathText,
         Path("~/.ssh/known_hosts").expanduser(),
         "known_hosts file; hosts whose key is missing or different are refused",
         "FILE",
+        True,
     ),
-    Parameter("jump_host", _to_text, None, "reach every host through this SSH jump host ([user@]host[:port])"),
-    Parameter("connect_timeout", _to_seconds, 15.0, "seconds to wait for a host to answer and log us in", "SEC"),
-    Parameter("command_timeout", _to_seconds, 300.0, "seconds one remote command may run before it is a gap", "SEC"),
-    Parameter("concurrency", _to_positive_int, 8, "hosts collected at the same time", "N"),
-    Parameter("hmc_sessions", _to_positive_int, 2, "SSH sessions open at once on one HMC (a shared appliance)", "N"),
+    Parameter("jump_host", Text, None, "reach every host through this SSH jump host ([user@]host[:port])"),
+    Parameter("connect_timeout", Seconds, 15.0, "seconds to wait for a host to answer and log us in", "SEC"),
+    Parameter("command_timeout", Seconds, 300.0, "seconds one remote command may run before it is a gap", "SEC"),
+    Parameter("concurrency", Count, 8, "hosts collected at the same time", "N"),
+    Parameter("hmc_sessions", Count, 2, "SSH sessions open at once on one HMC (a shared appliance)", "N"),
     Parameter(
-        "password_env", _to_text, None, "environment variable holding the SSH password, if keys are impossible", "VAR"
+        "auth", Auth, "key", 'how to log in unless a host says otherwise: "key" (key file or agent) or "password"'
     ),
-    Parameter("password_prompt", _to_bool, False, "ask for the SSH password on the terminal (TTY only)", is_bool=True),
+    Parameter(
+        "password_env", Text, None, 'environment variable holding the password for hosts with auth = "password"', "VAR"
+    ),
+    Parameter("password_prompt", bool, False, "ask for that password on the terminal (TTY only)"),
+    Parameter("passphrase_env", Text, None, "environment variable holding the key file's passphrase", "VAR"),
     Parameter(
         "root_method",
-        _to_root_method,
+        RootMethod,
         "pipe",
         "how VIOS root commands run: pipe (echo CMD | ioscli oem_setup_env), stdin, or none",
         "METHOD",
+    ),
+    Parameter(
+        "max_output",
+        ByteCount,
+        64 * MIB,
+        "bytes one command may print (stdout and stderr together) before it is stopped and recorded as a gap",
+        "BYTES",
     ),
 )
 
 BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
 
-_HOST_KEYS = {"name", "address", "port", "user", "key_file", "managed_system", "partition"}
+# The [collect] table: every setting, optional, of its declared type; anything else is refused.
+CollectTable = msgspec.defstruct(
+    "CollectTable",
+    [(p.name, p.type | None, None) for p in PARAMETERS],
+    forbid_unknown_fields=True,
+    kw_only=True,
+)
+
+
+class HmcEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One ``[[hmc]]`` table."""
+
+    name: Text | None = None
+    address: Text | None = None
+    port: Port | None = None
+    user: Text | None = None
+    key_file: PathText | None = None
+    auth: Auth | None = None
+
+
+class ViosEntry(HmcEntry, forbid_unknown_fields=True, kw_only=True):
+    """One ``[[vios]]`` table: an HMC's keys plus where the VIOS sits."""
+
+    managed_system: Text | None = None
+    partition: Text | None = None
+
+
+class ConfigFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The configuration file: ``[collect]``, ``[[hmc]]``, ``[[vios]]`` and nothing else."""
+
+    collect: CollectTable | None = None  # type: ignore[valid-type]
+    hmc: list[HmcEntry] = msgspec.field(default_factory=list)
+    vios: list[ViosEntry] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +210,7 @@ class HostSpec:
     key_file: Path | None = None
     managed_system: str | None = None
     partition: str | None = None
+    auth: str | None = None  # "key" or "password"; None: the [collect] setting
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,11 +231,19 @@ class CollectSettings:
     command_timeout: float = 300.0
     concurrency: int = 8
     hmc_sessions: int = 2
+    auth: str = "key"
     password_env: str | None = None
     password_prompt: bool = False
+    passphrase_env: str | None = None
     root_method: str = "pipe"
+    max_output: int = 64 * MIB
     password: Secret | None = field(default=None, repr=False)
+    passphrase: Secret | None = field(default=None, repr=False)
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def auth_of(self, spec: HostSpec | None) -> str:
+        """How to log in to this host (``None``: the jump host): its own ``auth``, else [collect]'s."""
+        return (spec.auth if spec is not None else None) or self.auth
 
     def output_dir(self, now: datetime | None = None) -> Path:
         if self.output is not None:
@@ -263,15 +293,8 @@ def load_settings(
     data = _read_toml(path) if path is not None else {}
     where = str(path) if path is not None else "configuration"
     _reject_passwords(data, where)
-    unknown_top = set(data) - {"collect", "hmc", "vios"}
-    if unknown_top:
-        raise ConfigError(f"{where}: unknown table(s) {sorted(unknown_top)}; expected [collect], [[hmc]], [[vios]]")
-    table = data.get("collect", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: [collect] must be a table")
-    unknown = set(table) - set(BY_NAME)
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {sorted(unknown)} in [collect]; known: {sorted(BY_NAME)}")
+    document = convert(data, ConfigFile, where, ConfigError, tables=True, choices=CHOICES)
+    table: dict[str, Any] = msgspec.to_builtins(document.collect) if document.collect is not None else {}
 
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -281,36 +304,46 @@ def load_settings(
             raw, source = flags[p.name], "flag"
         elif env.get(p.env) not in (None, ""):
             raw, source = env[p.env], "env"
-        elif p.name in table:
+        elif table.get(p.name) is not None:
             raw, source = table[p.name], "file"
         else:
             values[p.name], sources[p.name] = p.default, "default"
             continue
         try:
-            values[p.name] = p.convert(raw)
-        except (ValueError, TypeError) as exc:
+            values[p.name] = p.value(raw)
+        except msgspec.ValidationError as exc:
             origin = {"flag": p.flag, "env": p.env, "file": f"{where} [collect] {p.name}"}[source]
-            raise ConfigError(f"{origin}: {exc}") from exc
+            message = explain(exc, choices={"": CHOICES.get(p.name, ())})[1]  # a bare value: no field path
+            raise ConfigError(f"{origin} = {raw!r}: {message}") from None
         sources[p.name] = source
 
-    hmcs = _hosts(data.get("hmc", []), "hmc", where)
-    vioses = _hosts(data.get("vios", []), "vios", where)
+    hmcs = _hosts(document.hmc, "hmc")
+    vioses = _hosts(document.vios, "vios")
     names = [h.name for h in (*hmcs, *vioses)]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ConfigError(f"{where}: host name(s) {duplicates} listed twice; each host needs its own name")
 
-    password = _password(values, env, interactive, prompt)
-    return CollectSettings(hmcs=hmcs, vioses=vioses, password=password, sources=sources, **values)
+    by_password = [h.name for h in (*hmcs, *vioses) if (h.auth or values["auth"]) == "password"]
+    if values["jump_host"] and values["auth"] == "password":
+        by_password.append(f"jump host {values['jump_host']}")
+    password = _password(values, env, interactive, prompt, by_password)
+    passphrase = _secret_from(values.get("passphrase_env"), env, "passphrase_env", "the key file's passphrase")
+    return CollectSettings(
+        hmcs=hmcs, vioses=vioses, password=password, passphrase=passphrase, sources=sources, **values
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: configuration file not found") from exc
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
+    try:
+        return tomllib.loads(decode_utf8(data, str(path), ConfigError, "configuration"))
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
 
 
@@ -329,55 +362,61 @@ def _reject_passwords(value: Any, where: str, trail: str = "") -> None:
             _reject_passwords(item, where, f"{trail}[{index}]")
 
 
-def _hosts(entries: Any, kind: str, where: str) -> tuple[HostSpec, ...]:
-    if not isinstance(entries, list):
-        raise ConfigError(f"{where}: [[{kind}]] must be an array of tables")
-    hosts = []
-    for index, entry in enumerate(entries):
-        here = f"{where} [[{kind}]] #{index + 1}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{here}: must be a table")
-        unknown = set(entry) - _HOST_KEYS
-        if unknown:
-            raise ConfigError(f"{here}: unknown key(s) {sorted(unknown)}; known: {sorted(_HOST_KEYS)}")
-        name = entry.get("name") or entry.get("address")
-        if not name or not isinstance(name, str):
-            raise ConfigError(f"{here}: needs a name or an address")
-        if kind == "hmc" and ("managed_system" in entry or "partition" in entry):
-            raise ConfigError(f"{here}: managed_system/partition belong to [[vios]] entries")
-        try:
-            hosts.append(
-                HostSpec(
-                    name=name,
-                    address=_to_text(entry.get("address", name)),
-                    port=_to_port(entry["port"]) if "port" in entry else None,
-                    user=_to_text(entry["user"]) if "user" in entry else None,
-                    key_file=_to_path(entry["key_file"]) if "key_file" in entry else None,
-                    managed_system=_to_text(entry["managed_system"]) if "managed_system" in entry else None,
-                    partition=_to_text(entry["partition"]) if "partition" in entry else None,
-                )
+def _hosts(entries: list[HmcEntry] | list[ViosEntry], kind: str) -> tuple[HostSpec, ...]:
+    hosts: list[HostSpec] = []
+    for entry in entries:
+        name = entry.name or entry.address
+        if not name:
+            raise ConfigError(f"[[{kind}]] #{len(hosts) + 1}: needs a name or an address")
+        hosts.append(
+            HostSpec(
+                name=name,
+                address=entry.address or name,
+                port=entry.port,
+                user=entry.user,
+                key_file=Path(entry.key_file).expanduser() if entry.key_file else None,
+                managed_system=entry.managed_system if isinstance(entry, ViosEntry) else None,
+                partition=entry.partition if isinstance(entry, ViosEntry) else None,
+                auth=entry.auth,
             )
-        except ValueError as exc:
-            raise ConfigError(f"{here}: {exc}") from exc
+        )
     return tuple(hosts)
 
 
+def _secret_from(variable: str | None, env: Mapping[str, str], setting: str, what: str) -> Secret | None:
+    if not variable:
+        return None
+    if env.get(variable):
+        return Secret(env[variable])
+    raise ConfigError(f"{setting} names {variable}, which is not set; export it with {what}")
+
+
 def _password(
-    values: Mapping[str, Any], env: Mapping[str, str], interactive: bool | None, prompt: Callable[[str], str]
+    values: Mapping[str, Any],
+    env: Mapping[str, str],
+    interactive: bool | None,
+    prompt: Callable[[str], str],
+    hosts: list[str],
 ) -> Secret | None:
+    """The password for the hosts with ``auth = "password"`` (``hosts``), from the environment or a prompt."""
     variable = values.get("password_env")
-    if variable:
-        if env.get(variable):
-            return Secret(env[variable])
-        if not values.get("password_prompt"):
-            raise ConfigError(
-                f"password_env names {variable}, which is not set; export it, or use key-based access "
-                "(see docs/collect.md)"
-            )
-    if values.get("password_prompt"):
+    if variable and env.get(variable):
+        return Secret(env[variable])
+    if variable and not values.get("password_prompt"):
+        raise ConfigError(
+            f"password_env names {variable}, which is not set; export it, or use key-based access "
+            "(see docs/collect.md)"
+        )
+    if values.get("password_prompt") and hosts:
         tty = sys.stdin.isatty() if interactive is None else interactive
         if not tty:
             raise ConfigError("password_prompt is set but there is no terminal to ask on; use password_env or SSH keys")
-        answer = prompt("SSH password for the configured hosts: ")
-        return Secret(answer) if answer else None
+        answer = prompt(f"SSH password for {', '.join(hosts[:3])}{' ...' if len(hosts) > 3 else ''}: ")
+        if answer:
+            return Secret(answer)
+    if hosts:
+        raise ConfigError(
+            f'{", ".join(hosts[:3])}: auth = "password" but no password was given; set password_env to the '
+            "name of an environment variable holding it, or password_prompt = true"
+        )
     return None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
+from viosaudit.errors import SnapshotError
 from viosaudit.model import Estate, EstateGap
 from viosaudit.render import ReportFiles, write_reports
 from viosaudit.render.viewmodel import ReportView, build_view
@@ -19,7 +20,7 @@ from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptanc
 from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.catalogue import load_catalogue
 from viosaudit.rules.lifecycle import load_lifecycle
-from viosaudit.snapshot import now_iso, open_snapshot
+from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,20 @@ class ReportResult:
         return bool(self.failures)
 
 
+def require_captures(snapshot: Snapshot) -> None:
+    """A snapshot without a single capture has nothing to judge: an error (exit 2, no report), never a
+    report of an estate that looks empty and therefore fine."""
+    manifest = snapshot.manifest
+    if manifest.captures:
+        return
+    unfinished = manifest.plan is not None and not manifest.plan.finished
+    why = "its collection never finished (killed or crashed)" if unfinished else f"{len(manifest.gaps)} gap(s) listed"
+    raise SnapshotError(
+        f"{snapshot.root}: the snapshot holds no captures ({why}); nothing to judge and no report written: "
+        "see the gaps in its manifest.json, then collect again"
+    )
+
+
 def judge(estate: Estate, job: ReportJob, services: dict[str, BusinessService]) -> Register:
     ctx = RuleContext(
         today=job.today,
@@ -65,7 +80,9 @@ def judge(estate: Estate, job: ReportJob, services: dict[str, BusinessService]) 
 
 
 def run_report(job: ReportJob) -> ReportResult:
+    """Judge the snapshot and write the reports; every input is checked before anything is written."""
     snapshot = open_snapshot(job.snapshot_dir)
+    require_captures(snapshot)
     services = load_services(job.services_csv) if job.services_csv else {}
     estate = build_estate(snapshot)
     register = judge(estate, job, services)

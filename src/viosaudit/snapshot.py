@@ -17,17 +17,27 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
+
+import msgspec
 
 from viosaudit.commands import BY_ID, Role
 from viosaudit.errors import SnapshotError
+from viosaudit.files import private_dir, write_private
 from viosaudit.sanitize import Sanitizer
+from viosaudit.schema import decode_json, read_limited
 
 FORMAT = "viosaudit-snapshot/1"
 MANIFEST = "manifest.json"
+CAPTURES = "captures"
+MAX_MANIFEST = 512 * 1024 * 1024  # a manifest of 20,000 captures is about 10 MB
+MAX_NAME, MAX_PATH = 255, 1024  # what every POSIX file system takes
+
+Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +58,7 @@ class Capture:
     started: str
     ended: str
     exit_status: int
-    sha256: str
+    sha256: Sha256
     managed_system: str | None = None
     partition: str | None = None
     via: str | None = None
@@ -60,6 +70,59 @@ class Capture:
         if self.origin is None:
             del data["origin"]
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTarget:
+    """One HMC, one managed system collected through an HMC, or one VIOS, and the commands planned for it.
+
+    ``host``, ``role``, ``managed_system``, ``partition`` and ``via`` are those its captures (or gaps)
+    will carry, so ``report`` can tell a planned capture that never arrived from one that did.
+    """
+
+    host: str
+    role: Role
+    command_ids: tuple[str, ...]
+    managed_system: str | None = None
+    partition: str | None = None
+    via: str | None = None
+
+    @property
+    def identity(self) -> tuple[str, str, str | None, str | None, str | None]:
+        return (self.host, self.role.value, self.managed_system, self.partition, self.via)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "role": self.role.value,
+            "managed_system": self.managed_system,
+            "partition": self.partition,
+            "via": self.via,
+            "command_ids": list(self.command_ids),
+        }
+
+
+def plan_targets(entries: Iterable[tuple[str, Role, str | None, str | None, str | None, str]]) -> list[PlanTarget]:
+    """Plan targets for (host, role, managed system, partition, via, command id) entries, grouped per target."""
+    grouped: dict[tuple[str, Role, str | None, str | None, str | None], list[str]] = {}
+    for host, role, system, partition, via, command_id in entries:
+        grouped.setdefault((host, role, system, partition, via), []).append(command_id)
+    return [PlanTarget(h, r, tuple(ids), m, p, v) for (h, r, m, p, v), ids in grouped.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a collection set out to capture, written before its first command and grown by discovery.
+
+    ``finished`` is set once every planned command has a capture or a gap: a plan left unfinished means
+    the collector was killed or crashed, and the snapshot can never be complete.
+    """
+
+    finished: bool = False
+    targets: tuple[PlanTarget, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"finished": self.finished, "targets": [t.to_json() for t in self.targets]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +158,21 @@ class Manifest:
     gaps: tuple[Gap, ...] = ()
     format: str = FORMAT
     notes: tuple[str, ...] = field(default=())
+    plan: Plan | None = None  # None: written before plans were recorded (judged by its captures alone)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "format": self.format,
             "snapshot_id": self.snapshot_id,
             "created": self.created,
             "collector": self.collector,
             "notes": list(self.notes),
-            "captures": [c.to_json() for c in self.captures],
-            "gaps": [g.to_json() for g in self.gaps],
         }
+        if self.plan is not None:
+            data["plan"] = self.plan.to_json()
+        data["captures"] = [c.to_json() for c in self.captures]
+        data["gaps"] = [g.to_json() for g in self.gaps]
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,21 +186,60 @@ class Snapshot:
         """The capture's text (UTF-8; undecodable bytes are replaced and reported by ``verify``)."""
         return self.read_bytes(capture).decode("utf-8", errors="replace")
 
+    def path(self, capture: Capture) -> Path:
+        """The capture's file, checked again to lie inside the snapshot folder (no link out of it)."""
+        return inside(self.root, capture.file, "capture file")
+
     def read_bytes(self, capture: Capture) -> bytes:
-        path = self.root / capture.file
-        if not path.is_file():
-            raise SnapshotError(f"{self.root}: capture file {capture.file} listed in the manifest is missing")
-        return path.read_bytes()
+        path = self.path(capture)
+        try:
+            if not path.is_file():
+                raise SnapshotError(f"{self.root}: capture file {capture.file} listed in the manifest is missing")
+            return path.read_bytes()
+        except OSError as exc:
+            raise SnapshotError(f"{self.root}: cannot read capture file {capture.file}: {exc.strerror}") from None
 
     def verify(self, capture: Capture) -> str | None:
         """Return why the capture cannot be trusted, or None when its file matches its SHA-256."""
-        path = self.root / capture.file
-        if not path.is_file():
-            return f"capture file {capture.file} is missing"
-        digest = sha256_file(path)
+        path = self.path(capture)
+        try:
+            if not path.is_file():
+                return f"capture file {capture.file} is missing"
+            digest = sha256_file(path)
+        except OSError as exc:
+            return f"capture file {capture.file} cannot be read: {exc.strerror}"
         if digest != capture.sha256:
             return f"capture file {capture.file} does not match its SHA-256 in the manifest"
         return None
+
+
+def relative_path(name: str) -> PurePosixPath | None:
+    """``name`` as a plain relative path under ``captures/``, or None when it is anything else
+    (absolute, ``..``, backslashes, NUL, empty parts, longer than a file system takes)."""
+    path = PurePosixPath(name)
+    if not name or "\\" in name or "\x00" in name or path.is_absolute() or ".." in path.parts:
+        return None
+    if len(name) > MAX_PATH or any(len(part.encode()) > MAX_NAME for part in path.parts):
+        return None
+    if len(path.parts) < 2 or path.parts[0] != CAPTURES or name != str(path):
+        return None
+    return path
+
+
+def inside(root: Path, name: str, what: str) -> Path:
+    """``root/name``, refused unless it is a capture path that resolves inside ``root`` (symlinks too)."""
+    if relative_path(name) is None:
+        raise SnapshotError(
+            f"{root}: {what} {name!r} is not a path inside the snapshot (captures/<host>/<file>); "
+            "refusing the snapshot: it was altered or not written by viosaudit"
+        )
+    path = root / name
+    base = root.resolve()
+    if not path.resolve().is_relative_to(base):
+        raise SnapshotError(
+            f"{root}: {what} {name!r} leads outside the snapshot folder (a symbolic link?); refusing the snapshot"
+        )
+    return path
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -212,7 +318,7 @@ class SnapshotWriter:
     ) -> None:
         self.root = root
         self.sanitizer = sanitizer or Sanitizer()
-        root.mkdir(parents=True, exist_ok=True)
+        private_dir(root)
         base = existing or Manifest(
             snapshot_id=snapshot_id or root.name, created=created or now_iso(), collector=collector
         )
@@ -222,6 +328,10 @@ class SnapshotWriter:
         self._gaps: list[Gap] = list(base.gaps)
         self._gap_json: list[str] = [_entry(g.to_json()) for g in base.gaps]
         self._notes: list[str] = list(base.notes)
+        self._plan: dict[tuple[str, str, str | None, str | None, str | None], PlanTarget] | None = (
+            None if base.plan is None else {t.identity: t for t in base.plan.targets}
+        )
+        self._plan_finished = base.plan.finished if base.plan is not None else False
         self._owners: dict[str, tuple[str, str | None, str | None]] = {}
         self._folders: set[str] = set()
         for c in base.captures:
@@ -265,11 +375,9 @@ class SnapshotWriter:
         path = self.root / relative
         folder = relative.rsplit("/", 1)[0]
         if folder not in self._folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
             self._folders.add(folder)
-        tmp = path.with_name(path.name + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_private(path, data)
         capture = Capture(
             file=relative,
             host=host,
@@ -314,6 +422,32 @@ class SnapshotWriter:
             version = self._version
         self._flush(version)
 
+    def plan(self, targets: Iterable[PlanTarget]) -> None:
+        """Record planned commands; returns once the manifest on disk lists them (call it before running
+        them). A target already planned gains the new command ids."""
+        with self._lock:
+            plan = self._plan if self._plan is not None else {}
+            self._plan = plan
+            for target in targets:
+                known = plan.get(target.identity)
+                if known is not None:
+                    ids = known.command_ids + tuple(c for c in target.command_ids if c not in known.command_ids)
+                    target = replace(known, command_ids=ids)
+                plan[target.identity] = target
+            self._version += 1
+            version = self._version
+        self._flush(version)
+
+    def finish_plan(self) -> None:
+        """Mark the plan finished: every planned command now has a capture or a gap."""
+        with self._lock:
+            if self._plan is None:
+                self._plan = {}
+            self._plan_finished = True
+            self._version += 1
+            version = self._version
+        self._flush(version)
+
     @property
     def manifest(self) -> Manifest:
         with self._lock:
@@ -325,7 +459,13 @@ class SnapshotWriter:
                 gaps=tuple(self._gaps),
                 notes=tuple(self._notes),
                 format=self._head.format,
+                plan=self._current_plan(),
             )
+
+    def _current_plan(self) -> Plan | None:
+        if self._plan is None:
+            return None
+        return Plan(finished=self._plan_finished, targets=tuple(self._plan.values()))
 
     # ------------------------------------------------------------------ internals
 
@@ -372,6 +512,7 @@ class SnapshotWriter:
                 entries = list(self._capture_json.values())
                 gaps = _json_list("gaps", self._gap_json, last=True)
                 head = self._head
+                plan = self._current_plan()
             captures = (
                 '  "captures": [\n    ' + ",\n    ".join(entries) + "\n  ],\n" if entries else '  "captures": [],\n'
             )
@@ -380,12 +521,10 @@ class SnapshotWriter:
                 f'  "format": {json.dumps(head.format or FORMAT)},\n'
                 f'  "snapshot_id": {json.dumps(head.snapshot_id)},\n'
                 f'  "created": {json.dumps(head.created)},\n'
-                f'  "collector": {json.dumps(head.collector)},\n' + notes + captures + gaps + "}\n"
+                f'  "collector": {json.dumps(head.collector)},\n' + notes + _plan_json(plan) + captures + gaps + "}\n"
             )
             try:
-                tmp = self.root / (MANIFEST + ".part")
-                tmp.write_bytes(text.encode("utf-8"))
-                tmp.replace(self.root / MANIFEST)
+                write_private(self.root / MANIFEST, text.encode("utf-8"))
             except OSError as exc:
                 with self._lock:
                     self._error = exc
@@ -396,64 +535,62 @@ class SnapshotWriter:
                 self._written.notify_all()
 
 
-def _capture_from_json(data: dict[str, Any], where: str) -> Capture:
-    try:
-        return Capture(
-            file=str(data["file"]),
-            host=str(data["host"]),
-            role=Role(data["role"]),
-            command_id=str(data["command_id"]),
-            command=str(data["command"]),
-            started=str(data["started"]),
-            ended=str(data["ended"]),
-            exit_status=int(data["exit_status"]),
-            sha256=str(data["sha256"]),
-            managed_system=data.get("managed_system"),
-            partition=data.get("partition"),
-            via=data.get("via"),
-            origin=data.get("origin"),
-        )
-    except (KeyError, ValueError, TypeError) as exc:
-        raise SnapshotError(f"{where}: invalid capture entry ({exc!r}): {data}") from exc
+def _plan_json(plan: Plan | None) -> str:
+    if plan is None:
+        return ""
+    targets = _json_list("targets", [_entry(t.to_json()) for t in plan.targets], last=True)
+    targets = targets.replace("\n  ", "\n    ").replace('  "targets"', '    "targets"', 1)
+    return f'  "plan": {{\n    "finished": {json.dumps(plan.finished)},\n' + targets + "  },\n"
 
 
-def _gap_from_json(data: dict[str, Any], where: str) -> Gap:
-    try:
-        return Gap(
-            host=str(data["host"]),
-            command_id=str(data["command_id"]),
-            reason=str(data["reason"]),
-            role=Role(data["role"]) if data.get("role") else None,
-            managed_system=data.get("managed_system"),
-            partition=data.get("partition"),
-            file=data.get("file"),
-            line_no=data.get("line_no"),
-            expected=bool(data.get("expected", False)),
-        )
-    except (KeyError, ValueError, TypeError) as exc:
-        raise SnapshotError(f"{where}: invalid gap entry ({exc!r}): {data}") from exc
+class _ManifestDoc(msgspec.Struct):
+    """manifest.json as declared in docs/snapshot-format.md (unknown keys are ignored: newer writers)."""
+
+    format: str
+    snapshot_id: str = ""
+    created: str = ""
+    collector: str = ""
+    notes: tuple[str, ...] = ()
+    plan: Plan | None = None
+    captures: tuple[Capture, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+
+
+def read_manifest(path: Path, root: Path) -> Manifest:
+    """Parse and check one manifest file: shape (schema), command ids, and every path inside ``root``."""
+    data = read_limited(path, MAX_MANIFEST, SnapshotError, "a viosaudit manifest")
+    doc = decode_json(data, _ManifestDoc, str(path), SnapshotError)
+    if doc.format != FORMAT:
+        raise SnapshotError(f"{path}: format {doc.format!r} is not {FORMAT!r}")
+    planned = [(f"plan.targets[{i}]", t.command_ids) for i, t in enumerate(doc.plan.targets)] if doc.plan else []
+    listed = [(f"captures[{i}]", (c.command_id,)) for i, c in enumerate(doc.captures)]
+    for where, ids in planned + listed:
+        unknown = [c for c in ids if c not in BY_ID]
+        if unknown:
+            raise SnapshotError(f"{path}: {where}: unknown command id(s) {unknown}; known: {sorted(BY_ID)}")
+    for index, capture in enumerate(doc.captures):
+        inside(root, capture.file, f"captures[{index}].file")
+    for index, gap in enumerate(doc.gaps):
+        if gap.file is not None and relative_path(gap.file) is None:
+            inside(root, gap.file, f"gaps[{index}].file")
+    return Manifest(
+        snapshot_id=doc.snapshot_id or root.name,
+        created=doc.created,
+        collector=doc.collector,
+        captures=doc.captures,
+        gaps=doc.gaps,
+        notes=doc.notes,
+        format=doc.format,
+        plan=doc.plan,
+    )
 
 
 def open_snapshot(root: Path) -> Snapshot:
-    """Open a snapshot folder; raises SnapshotError with the path when it is not one."""
+    """Open a snapshot folder; raises SnapshotError with the path when it is not one, or when its
+    manifest is malformed or names a file outside the folder."""
     path = root / MANIFEST
     if not path.is_file():
         raise SnapshotError(f"{root}: no {MANIFEST}; is this a viosaudit snapshot folder?")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise SnapshotError(f"{path}: cannot read manifest: {exc}") from exc
-    if data.get("format") != FORMAT:
-        raise SnapshotError(f"{path}: format {data.get('format')!r} is not {FORMAT!r}")
-    unknown = {c.get("command_id") for c in data.get("captures", [])} - set(BY_ID)
-    if unknown:
-        raise SnapshotError(f"{path}: unknown command ids {sorted(map(str, unknown))}")
-    manifest = Manifest(
-        snapshot_id=str(data.get("snapshot_id") or root.name),
-        created=str(data.get("created", "")),
-        collector=str(data.get("collector", "")),
-        notes=tuple(str(n) for n in data.get("notes", [])),
-        captures=tuple(_capture_from_json(c, str(path)) for c in data.get("captures", [])),
-        gaps=tuple(_gap_from_json(g, str(path)) for g in data.get("gaps", [])),
-    )
-    return Snapshot(root=root, manifest=manifest)
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        raise SnapshotError(f"{path}: a symbolic link out of the snapshot folder; refusing the snapshot")
+    return Snapshot(root=root, manifest=read_manifest(path, root))

@@ -59,6 +59,7 @@ class Fault(StrEnum):
     NONZERO = "nonzero"  # no output, an error on stderr, exit status 1
     LEAK = "leak"  # the output carries the SSH password
     STALL = "stall"  # never even answer the exec request (a wedged appliance)
+    FLOOD = "flood"  # print ``Behaviour.flood`` bytes (a host that sends far too much)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Behaviour:
     auth_fail: bool = False
     wrong_host_key: bool = False
     faults: dict[str, Fault] = field(default_factory=dict)  # command id or "*" -> fault
+    flood: int = 3 * 1024 * 1024
 
 
 @dataclass
@@ -76,6 +78,8 @@ class Stats:
     channels: int = 0
     max_channels: int = 0
     logins: int = 0
+    failed_auths: int = 0  # every refused authentication request, whatever its method
+    passwords: list[str] = field(default_factory=list)  # every password offered to this host
     commands: list[str] = field(default_factory=list)
     argvs: list[list[str]] = field(default_factory=list)
     forwarded: list[tuple[str, int]] = field(default_factory=list)
@@ -191,6 +195,32 @@ class FakeEstate:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
+    def write_config(
+        self, path: Path, output: Path, key: Path, known_hosts: Path, *, direct_vios: bool = False
+    ) -> Path:
+        """A viosaudit.toml reaching ``hmc1`` (and, with ``direct_vios``, every VIOS directly)."""
+        lines = [
+            "[collect]",
+            f'output = "{output}"',
+            f'key_file = "{key}"',
+            f'known_hosts = "{known_hosts}"',
+            "use_agent = false",
+            "concurrency = 2",
+            "hmc_sessions = 1",
+            "",
+            "[[hmc]]",
+            'name = "hmc1"',
+            'address = "127.0.0.1"',
+            f"port = {self['hmc1'].port}",
+        ]
+        for name, host in self.hosts.items():
+            if direct_vios and host.role == "vios":
+                system = host.vios_identity[0] if host.vios_identity else None
+                lines += ["", "[[vios]]", f'name = "{name}"', 'address = "127.0.0.1"', f"port = {host.port}"]
+                lines += [f'managed_system = "{system}"'] if system else []
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
     def __getitem__(self, name: str) -> Host:
         return self.hosts[name]
 
@@ -280,6 +310,10 @@ class FakeEstate:
                 reply = Reply(b"\xff\xfe garbage \x80\x81\xc3(\n" + reply.stdout, reply.stderr, reply.status)
             elif fault is Fault.NONZERO:
                 reply = Reply(b"", b"HSCL1234 simulated failure for the test\n", 1)
+            elif fault is Fault.FLOOD:
+                reply = Reply(b"x" * 1023 + b"\n", b"", 0)
+                for _ in range(host.behaviour.flood // len(reply.stdout) + 1):
+                    channel.sendall(reply.stdout)
             elif fault is Fault.LEAK:
                 secret = (self.password or "").encode()
                 reply = Reply(reply.stdout + b"password=" + secret + b"\n" + secret + b"\n", b"", reply.status)
@@ -436,18 +470,23 @@ class _Server(paramiko.ServerInterface):
         return "publickey,password"
 
     def check_auth_publickey(self, username: str, key: paramiko.PKey) -> int:
-        if self.host.behaviour.auth_fail:
-            return paramiko.AUTH_FAILED
-        if key.get_base64() == self.estate.client_key.get_base64():
+        if not self.host.behaviour.auth_fail and key.get_base64() == self.estate.client_key.get_base64():
             self._login()
             return paramiko.AUTH_SUCCESSFUL
-        return paramiko.AUTH_FAILED
+        return self._failed()
 
     def check_auth_password(self, username: str, password: str) -> int:
+        with self.host.lock:
+            self.host.stats.passwords.append(password)
         if self.host.behaviour.auth_fail or not self.estate.password or password != self.estate.password:
-            return paramiko.AUTH_FAILED
+            return self._failed()
         self._login()
         return paramiko.AUTH_SUCCESSFUL
+
+    def _failed(self) -> int:
+        with self.host.lock:
+            self.host.stats.failed_auths += 1
+        return paramiko.AUTH_FAILED
 
     def _login(self) -> None:
         with self.host.lock:

@@ -31,41 +31,14 @@ CHILD = textwrap.dedent(
 )
 
 
-def _config(estate, tmp_path: Path, key: Path, known_hosts: Path) -> Path:
-    lines = [
-        "[collect]",
-        f'output = "{tmp_path / "snapshot"}"',
-        f'key_file = "{key}"',
-        f'known_hosts = "{known_hosts}"',
-        "use_agent = false",
-        "concurrency = 2",
-        "hmc_sessions = 1",
-        "",
-        "[[hmc]]",
-        'name = "hmc1"',
-        'address = "127.0.0.1"',
-        f"port = {estate['hmc1'].port}",
-    ]
-    for name, host in estate.hosts.items():
-        if host.role == "vios":
-            lines += [
-                "",
-                "[[vios]]",
-                f'name = "{name}"',
-                'address = "127.0.0.1"',
-                f"port = {host.port}",
-                f'managed_system = "{host.vios_identity[0]}"',
-            ]
-    path = tmp_path / "viosaudit.toml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def _start(make_estate, tmp_path, client_key):
     estate = make_estate(simple_estate(systems=3))
     for host in estate.hosts.values():
         host.behaviour.latency = 0.15
-    config = _config(estate, tmp_path, client_key[1], estate.write_known_hosts(tmp_path / "known_hosts"))
+    known_hosts = estate.write_known_hosts(tmp_path / "known_hosts")
+    config = estate.write_config(
+        tmp_path / "viosaudit.toml", tmp_path / "snapshot", client_key[1], known_hosts, direct_vios=True
+    )
     process = subprocess.Popen([sys.executable, "-c", CHILD, str(config)], stdout=subprocess.PIPE, text=True)
     manifest = tmp_path / "snapshot" / MANIFEST
     deadline = time.monotonic() + 30

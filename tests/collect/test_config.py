@@ -89,7 +89,7 @@ def test_password_from_the_named_environment_variable(tmp_path):
 
 
 def test_password_prompt_only_on_a_terminal(tmp_path):
-    path = _write(tmp_path, "[collect]\npassword_prompt = true\n")
+    path = _write(tmp_path, '[collect]\npassword_prompt = true\nauth = "password"\n[[hmc]]\nname = "hmc01"\n')
     asked = []
     settings = load_settings(path, env={}, interactive=True, prompt=lambda text: asked.append(text) or "typed")
     assert settings.password == Secret("typed") and asked
@@ -100,13 +100,16 @@ def test_password_prompt_only_on_a_terminal(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[collect]\nconcurency = 2\n", "unknown setting"),
-        ("[collect]\nconcurrency = 0\n", "must be 1 or more"),
-        ('[collect]\nroot_method = "sudo"\n', "not one of pipe, stdin, none"),
+        ("[collect]\nconcurency = 2\n", "collect: object contains unknown field `concurency`"),
+        ("[collect]\nconcurrency = 0\n", "collect.concurrency: expected `int` >= 1"),
+        ('[collect]\nroot_method = "sudo"\n', "collect.root_method: invalid enum value 'sudo'"),
         ('[[hmc]]\nname = "a"\n[[vios]]\nname = "a"\n', "listed twice"),
-        ('[[hmc]]\nname = "a"\npartition = "x"\n', "belong to"),
-        ("[hosts]\n", "unknown table"),
+        ('[[hmc]]\nname = "a"\npartition = "x"\n', "hmc #1: object contains unknown field `partition`"),
+        ("[hosts]\n", "object contains unknown field `hosts`"),
         ("[collect\n", "cannot read configuration"),
+        ('[[vios]]\nname = "v"\nport = "22"\n', "vios #1 port: expected `int | null`, got `str`"),
+        ("hmc = 3\n", "hmc: expected `array`, got `int`"),
+        ('[collect]\nauth = "password"\n[[hmc]]\nname = "h"\n', 'h: auth = "password" but no password was given'),
     ],
 )
 def test_invalid_configuration_says_what_is_wrong(tmp_path, text, message):
@@ -115,8 +118,21 @@ def test_invalid_configuration_says_what_is_wrong(tmp_path, text, message):
 
 
 def test_invalid_env_value_names_the_variable():
-    with pytest.raises(ConfigError, match="VIOSAUDIT_CONCURRENCY"):
+    with pytest.raises(ConfigError, match="VIOSAUDIT_CONCURRENCY = 'many': expected `int`, got `str`"):
         load_settings(None, env={"VIOSAUDIT_CONCURRENCY": "many"})
+
+
+def test_passphrase_and_password_are_kept_apart(tmp_path):
+    path = _write(
+        tmp_path,
+        '[collect]\npassphrase_env = "KEY_PASS"\npassword_env = "HMC_PW"\n'
+        '[[hmc]]\nname = "hmc01"\nauth = "password"\n[[vios]]\nname = "vios1"\n',
+    )
+    settings = load_settings(path, env={"KEY_PASS": "unlock", "HMC_PW": "login"})
+    assert settings.passphrase == Secret("unlock") and settings.password == Secret("login")
+    assert settings.auth_of(settings.hmcs[0]) == "password" and settings.auth_of(settings.vioses[0]) == "key"
+    with pytest.raises(ConfigError, match="passphrase_env names KEY_PASS, which is not set"):
+        load_settings(path, env={"HMC_PW": "login"})
 
 
 def test_the_example_in_the_docs_is_valid(tmp_path):

@@ -47,7 +47,7 @@ def test_password_never_written_or_logged(make_estate, settings_for, caplog):
             HostSpec("vios001b", "127.0.0.1", managed_system="P9-001"),
         ),
     )
-    settings = replace(settings, key_file=None, password=Secret(PASSWORD))  # password authentication
+    settings = replace(settings, key_file=None, password=Secret(PASSWORD), auth="password")
     with caplog.at_level(logging.DEBUG):
         result = collect(settings, processor=LogProcessor())
 

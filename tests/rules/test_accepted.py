@@ -61,10 +61,11 @@ def test_acceptance_reopens_after_expiry(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[acceptance]]\nfinding = "x"\n', "missing fields"),
-        (REGISTER.replace("expires = 2027-03-31", 'expires = "soon"'), "TOML date"),
+        ('[[acceptance]]\nfinding = "x"\n', "acceptance #1: object missing required field `reason`"),
+        (REGISTER.replace("expires = 2027-03-31", 'expires = "soon"'), "acceptance #1 expires: invalid RFC3339"),
+        (REGISTER.replace("expires = 2027-03-31", "expires = 2027-03-31T10:00:00"), "expected `date`, got `datetime`"),
         (REGISTER.replace("expires = 2027-03-31", "expires = 2025-01-01"), "before decided"),
-        (REGISTER.replace('change = "CHG0041231"', 'chnage = "CHG0041231"'), "unknown fields"),
+        (REGISTER.replace('change = "CHG0041231"', 'chnage = "CHG0041231"'), "unknown field `chnage`"),
     ],
 )
 def test_bad_register_names_the_entry(tmp_path: Path, text: str, message: str) -> None:

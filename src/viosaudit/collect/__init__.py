@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from viosaudit import __version__
 from viosaudit.commands import Role
@@ -29,6 +30,7 @@ from viosaudit.sanitize import Sanitizer
 from viosaudit.snapshot import Manifest, SnapshotWriter
 
 from .archive import ImportResult, capture_script, import_archive
+from .credentials import key_warnings
 from .progress import LogProcessor, NullProcessor, Outcome, Processor, RichProcessor, Status, make_processor
 from .runner import Runner, TransportFactory
 from .transport import JumpHost, ReplayTransport, SshTarget, SshTransport, Transport
@@ -79,11 +81,7 @@ def ssh_transport_factory(settings: CollectSettings) -> TransportFactory:
             address=spec.address,
             port=spec.port or settings.port,
             user=spec.user or default_user,
-            known_hosts=settings.known_hosts,
-            key_file=spec.key_file or settings.key_file,
-            use_agent=settings.use_agent,
-            password=settings.password,
-            connect_timeout=settings.connect_timeout,
+            **_credentials(settings, spec, spec.key_file or settings.key_file),
         )
         return SshTransport(target, jump=jump)
 
@@ -108,12 +106,23 @@ def _jump_target(text: str, settings: CollectSettings) -> SshTarget:
         address=address,
         port=port,
         user=user or settings.user,
-        known_hosts=settings.known_hosts,
-        key_file=settings.key_file,
-        use_agent=settings.use_agent,
-        password=settings.password,
-        connect_timeout=settings.connect_timeout,
+        **_credentials(settings, None, settings.key_file),
     )
+
+
+def _credentials(settings: CollectSettings, spec: HostSpec | None, key_file: Path | None) -> dict[str, Any]:
+    """The SshTarget fields every host shares; the password only for a host that logs in by password."""
+    auth = settings.auth_of(spec)
+    return {
+        "known_hosts": settings.known_hosts,
+        "key_file": key_file,
+        "use_agent": settings.use_agent,
+        "password": settings.password if auth == "password" else None,
+        "connect_timeout": settings.connect_timeout,
+        "auth": auth,
+        "passphrase": settings.passphrase,
+        "max_output": settings.max_output,
+    }
 
 
 @contextmanager
@@ -158,14 +167,17 @@ def collect(
     root = settings.output_dir()
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ConfigError(f"{root} already exists and is not empty; collect writes a new snapshot folder")
-    secrets = [settings.password.reveal()] if settings.password else []
+    secrets = [s.reveal() for s in (settings.password, settings.passphrase) if s is not None]
     sink = SnapshotWriter(root, sanitizer=Sanitizer(secrets), collector=f"viosaudit {__version__} collect")
     processor = processor or NullProcessor()
+    for warning in key_warnings(settings):
+        processor.message(f"warning: {warning}")
     runner = Runner(settings, sink, processor, transport_factory or ssh_transport_factory(settings), cancel)
     started = time.monotonic()
     try:
         with _interrupt_on_sigterm(handle_signals):
             runner.run()
+        sink.finish_plan()  # not reached when killed: an unfinished plan marks the snapshot incomplete
     finally:
         processor.close()
     return CollectResult(

@@ -11,8 +11,10 @@ SHA-256 sums the script could not compute (no ``csum``) are computed here.
 from __future__ import annotations
 
 import json
+import lzma
 import re
 import tarfile
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -61,30 +63,39 @@ def _read_members(archive: Path) -> dict[str, bytes]:
     except (OSError, tarfile.TarError) as exc:
         raise SnapshotError(f"{archive}: not a readable tar archive: {exc}") from exc
     with tar:
-        for member in tar:
-            if member.name in {".", "./"}:
-                continue
-            name = _name(member, archive)
-            if member.isdir():
-                if not _FOLDER.match(name):
-                    raise SnapshotError(f"{archive}: unexpected folder {name!r}; not a viosaudit capture archive")
-                continue
-            if not member.isreg():
-                raise SnapshotError(f"{archive}: {name!r} is a link or special file; refusing to import it")
-            if name != MANIFEST and not _MEMBER.match(name):
-                raise SnapshotError(
-                    f"{archive}: {name!r} is not a capture of the viosaudit command set "
-                    f"({', '.join(VIOS_IDS)}); refusing to import the archive"
-                )
-            if name in files:
-                raise SnapshotError(f"{archive}: {name!r} appears twice")
-            total += member.size
-            if member.size > MAX_MEMBER or total > MAX_TOTAL:
-                raise SnapshotError(f"{archive}: {name!r} is too large for a capture")
-            handle = tar.extractfile(member)
-            if handle is None:
-                raise SnapshotError(f"{archive}: cannot read {name!r}")
-            files[name] = handle.read()
+        try:
+            for member in tar:
+                if member.name in {".", "./"}:
+                    continue
+                name = _name(member, archive)
+                if member.isdir():
+                    if not _FOLDER.match(name):
+                        raise SnapshotError(f"{archive}: unexpected folder {name!r}; not a viosaudit capture archive")
+                    continue
+                if not member.isreg():
+                    raise SnapshotError(f"{archive}: {name!r} is a link or special file; refusing to import it")
+                if name != MANIFEST and not _MEMBER.match(name):
+                    raise SnapshotError(
+                        f"{archive}: {name!r} is not a capture of the viosaudit command set "
+                        f"({', '.join(VIOS_IDS)}); refusing to import the archive"
+                    )
+                if name in files:
+                    raise SnapshotError(f"{archive}: {name!r} appears twice")
+                total += member.size
+                if member.size > MAX_MEMBER or total > MAX_TOTAL:
+                    raise SnapshotError(f"{archive}: {name!r} is too large for a capture")
+                handle = tar.extractfile(member)
+                if handle is None:
+                    raise SnapshotError(f"{archive}: cannot read {name!r}")
+                files[name] = handle.read()
+                if len(files[name]) != member.size:
+                    raise EOFError(f"{name!r} ends early")
+        except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+            # a truncated .tar ends early; a truncated .tar.gz raises EOFError or zlib.error from gzip
+            raise SnapshotError(
+                f"{archive}: the archive is truncated or damaged ({exc or type(exc).__name__}); copy it from the "
+                "VIOS again (in binary mode)"
+            ) from None
     if MANIFEST not in files:
         raise SnapshotError(f"{archive}: no {MANIFEST}; was it written by {SCRIPT}?")
     return files
@@ -113,11 +124,16 @@ def import_archive(
         data = json.loads(files[MANIFEST].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotError(f"{archive}: {MANIFEST} is not valid JSON: {exc}") from exc
+    except RecursionError:
+        raise SnapshotError(f"{archive}: {MANIFEST} is nested too deeply to be a viosaudit manifest") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SnapshotError(f"{archive}: {MANIFEST} format is not {FORMAT!r}")
     entries = data.get("captures")
     if not isinstance(entries, list) or not entries:
         raise SnapshotError(f"{archive}: {MANIFEST} lists no captures")
+    notes = data.get("notes") or []
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise SnapshotError(f"{archive}: {MANIFEST} notes: expected a list of text lines")
 
     checked = [_check(entry, files, archive, managed_system, partition) for entry in entries]
     listed = {entry["file"] for entry in checked}
@@ -143,7 +159,7 @@ def import_archive(
             created=str(data.get("created") or ""),
             collector=f"viosaudit import ({data.get('collector', SCRIPT)})",
         )
-    for note in data.get("notes") or []:
+    for note in notes:
         sink.note(f"{archive.name}: {note}")
     captures: list[Capture] = []
     gaps: list[Gap] = []
@@ -214,6 +230,14 @@ def _check(
         "started": str(entry.get("started") or ""),
         "ended": str(entry.get("ended") or ""),
         "exit_status": exit_status,
-        "managed_system": system or entry.get("managed_system") or None,
-        "partition": partition or entry.get("partition") or None,
+        "managed_system": system or _optional_text(entry.get("managed_system"), "managed_system", file, archive),
+        "partition": partition or _optional_text(entry.get("partition"), "partition", file, archive),
     }
+
+
+def _optional_text(value: Any, name: str, file: str, archive: Path) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise SnapshotError(f"{archive}: {file!r}: {name} must be text, not {type(value).__name__}")
+    return value

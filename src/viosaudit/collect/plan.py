@@ -8,9 +8,11 @@ builds a remote command from unquoted input.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from viosaudit.commands import COMMANDS, Command, Role
+from viosaudit.snapshot import PlanTarget, plan_targets
 
 HMC_MODE_ROOT_GAP = "root-only command not available through viosvrcmd (HMC mode)"
 ROOT_DISABLED_GAP = "root-only command not collected: root_method = none in the configuration"
@@ -51,3 +53,8 @@ def hmc_per_system() -> tuple[Command, ...]:
 def vios_commands(*, root: bool) -> tuple[Command, ...]:
     """VIOS commands; ``root=True`` gives the root-only ones (emgr, lslpp, disk_reserve, sea_attrs)."""
     return tuple(c for c in COMMANDS if c.role is Role.VIOS and c.needs_root is root)
+
+
+def step_targets(steps: Iterable[Step]) -> list[PlanTarget]:
+    """The manifest's plan entries for ``steps``: one target per host, system and partition."""
+    return plan_targets((s.host, s.role, s.managed_system, s.partition, s.via, s.command.id) for s in steps)

@@ -40,7 +40,7 @@ from viosaudit.model import ManagedSystemRecord, PartitionEnv, PartitionRecord
 from viosaudit.snapshot import Gap, SnapshotWriter
 
 from .hmc import HmcHook
-from .plan import Skip, Step
+from .plan import Skip, Step, step_targets
 from .progress import Outcome, Processor, Status
 from .transport import CommandOutput, Transport
 from .vios import ViosHook
@@ -68,6 +68,7 @@ class _Host:
     idle: list[Transport] = field(default_factory=list)
     transports: list[Transport] = field(default_factory=list)
     dead: str | None = None
+    login: threading.Lock = field(default_factory=threading.Lock)
     running: int = 0
     peak: int = 0
     semaphore: threading.BoundedSemaphore = field(init=False)
@@ -136,9 +137,11 @@ class Runner:
                 for spec in self.settings.vioses:
                     self._hosts[spec.name] = _Host(spec, Role.VIOS, 1)
                 for spec in self.settings.hmcs:
-                    for step in self.hmc_hook.inventory(spec.name):
-                        then = self._on_systems(spec.name) if step.command.id == "lssyscfg_sys" else None
-                        self._enqueue(spec.name, _Task(step, then))
+                    discover = self._on_systems(spec.name)
+                    steps = self.hmc_hook.inventory(spec.name)
+                    self._enqueue_all(
+                        spec.name, [_Task(s, discover if s.command.id == "lssyscfg_sys" else None) for s in steps]
+                    )
                 for spec in self.settings.vioses:
                     if spec.managed_system is not None or not self.settings.hmcs:
                         self._start_direct(spec, spec.managed_system)
@@ -161,6 +164,14 @@ class Runner:
                         transport.close()
 
     # ------------------------------------------------------------------ scheduling
+
+    def _enqueue_all(self, host_name: str, tasks: list[_Task]) -> None:
+        """Record the steps in the manifest's plan (on disk before any of them runs), then queue them."""
+        if not tasks:
+            return
+        self.sink.plan(step_targets(t.step for t in tasks))
+        for task in tasks:
+            self._enqueue(host_name, task)
 
     def _enqueue(self, host_name: str, task: _Task) -> None:
         with self._lock:
@@ -222,23 +233,23 @@ class Runner:
             self._fail(step, INTERRUPTED_BEFORE, Status.NOT_RUN)
             self._then(task, None)
             return transport
-        if host.dead is not None:
-            self._fail(step, host.dead, Status.FAILED)
-            self._then(task, None)
-            return transport
-        if transport is None:
+        if transport is None and host.dead is None:
             transport = self.factory(host.spec, host.role)
             with self._lock:
                 host.transports.append(transport)
-        try:
-            transport.connect()
-        except CollectError as exc:
-            reason = f"cannot log in: {exc}"
-            with self._lock:
-                if host.dead is None:
-                    host.dead = reason
-                    self.processor.message(self.sink.sanitizer.text(f"{host.spec.name}: {reason}"))
-            self._fail(step, reason, Status.FAILED)
+        # One login at a time per host, and none after a refusal: the HMC's second lane waits for the
+        # first lane's login instead of failing it again (two failed logins lock accounts).
+        with host.login:
+            if host.dead is None and transport is not None:
+                try:
+                    transport.connect()
+                except CollectError as exc:
+                    with self._lock:
+                        host.dead = f"cannot log in: {exc}"
+                        self.processor.message(self.sink.sanitizer.text(f"{host.spec.name}: {host.dead}"))
+            dead = host.dead
+        if dead is not None or transport is None:
+            self._fail(step, dead or "cannot log in", Status.FAILED)
             self._then(task, None)
             return transport
         started = time.monotonic()
@@ -418,9 +429,13 @@ class Runner:
                     f"{', '.join(h for h, _ in seen)}; collected once, through {hmc}"
                 )
             self._lpar_pending += 1
-            for step in self.hmc_hook.per_system(hmc, system.name):
-                then = self._on_partitions(hmc, system) if step.command.id == "lssyscfg_lpar" else None
-                self._enqueue(hmc, _Task(step, then))
+            self._enqueue_all(
+                hmc,
+                [
+                    _Task(step, self._on_partitions(hmc, system) if step.command.id == "lssyscfg_lpar" else None)
+                    for step in self.hmc_hook.per_system(hmc, system.name)
+                ],
+            )
         if not self._lpar_pending:
             self._finish_discovery()
 
@@ -468,9 +483,11 @@ class Runner:
         if maybe:
             self._deferred_vios.append((hmc, system, vios))
             return
+        self._start_hmc_vios(hmc, system, vios)
+
+    def _start_hmc_vios(self, hmc: str, system: ManagedSystemRecord, vios: PartitionRecord) -> None:
         steps, skips = self.hmc_hook.vios_steps(hmc, system.name, vios.partition_name)
-        for step in steps:
-            self._enqueue(hmc, _Task(step))
+        self._enqueue_all(hmc, [_Task(step) for step in steps])
         for skip in skips:
             self._skip(vios.partition_name, skip, system.name, vios.partition_name, hmc)
 
@@ -503,11 +520,7 @@ class Runner:
             if covered:
                 self._direct_instead.append(f"{vios.partition_name} on {system.name}")
                 continue
-            steps, skips = self.hmc_hook.vios_steps(hmc, system.name, vios.partition_name)
-            for step in steps:
-                self._enqueue(hmc, _Task(step))
-            for skip in skips:
-                self._skip(vios.partition_name, skip, system.name, vios.partition_name, hmc)
+            self._start_hmc_vios(hmc, system, vios)
         self._deferred_vios.clear()
         if self._direct_instead:
             self.sink.note(
@@ -520,8 +533,7 @@ class Runner:
             return
         self._direct_done.add(spec.name)
         steps, skips = self.vios_hook.steps(spec.name, system, spec.partition or spec.name)
-        for step in steps:
-            self._enqueue(spec.name, _Task(step))
+        self._enqueue_all(spec.name, [_Task(step) for step in steps])
         for skip in skips:
             self._skip(spec.name, skip, system, spec.partition or spec.name, None)
 

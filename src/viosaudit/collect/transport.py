@@ -31,6 +31,8 @@ from viosaudit.config import Secret
 from viosaudit.errors import AuthError, CollectError, CommandTimeout, HostKeyError, ViosauditError
 from viosaudit.snapshot import Capture, Snapshot, now_iso
 
+from .credentials import RefuseUnknown, known_hosts, login_for
+
 
 class Unreachable(CollectError):
     """The host could not be reached (no route, refused, no answer)."""
@@ -38,6 +40,10 @@ class Unreachable(CollectError):
 
 class OutputCutShort(CollectError):
     """The channel closed before the command reported an exit status: its output may be incomplete."""
+
+
+class OutputTooLarge(CollectError):
+    """The command printed more than ``max_output`` bytes: it was stopped and nothing of it is kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +78,7 @@ class Transport(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SshTarget:
-    """Where and how to log in to one host."""
+    """Where and how to log in to one host: one credential (``auth``), never a second try."""
 
     name: str
     address: str
@@ -81,8 +87,11 @@ class SshTarget:
     known_hosts: Path
     key_file: Path | None = None
     use_agent: bool = True
-    password: Secret | None = None
+    password: Secret | None = None  # sent only when auth == "password"
     connect_timeout: float = 15.0
+    auth: str = "key"
+    passphrase: Secret | None = None  # decrypts key_file here; never sent
+    max_output: int = 64 * 1024 * 1024
 
     @property
     def label(self) -> str:
@@ -94,21 +103,27 @@ def _known_hosts_entry(address: str, port: int) -> str:
 
 
 def _connect_client(target: SshTarget, sock: paramiko.Channel | socket.socket | None, via: str) -> paramiko.SSHClient:
-    """Log in to one host with strict host-key checking; map every failure to a CollectError."""
+    """Log in to one host with strict host-key checking and one credential; map every failure to a CollectError."""
     if not target.known_hosts.is_file():
         raise HostKeyError(
             f"{target.label}: known_hosts file {target.known_hosts} does not exist; create it with "
             f"ssh-keyscan -p {target.port} {target.address} and verify the fingerprints out of band "
             "(docs/collect.md, 'Host keys')"
         )
+    known = known_hosts(target.known_hosts)
+    login = login_for(
+        target.user,
+        target.auth,
+        key_file=target.key_file,
+        use_agent=target.use_agent,
+        password=target.password if target.auth == "password" else None,
+        passphrase=target.passphrase,
+        label=target.label,
+    )
     client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    try:
-        # As load_system_host_keys(): read-only, never written back; but parsed once per run, not
-        # once per host (paramiko's parser is quadratic: most of the CPU of a 200-host run).
-        client._system_host_keys = _host_keys(target.known_hosts)
-    except (OSError, paramiko.SSHException) as exc:
-        raise HostKeyError(f"{target.label}: cannot read known_hosts file {target.known_hosts}: {exc}") from exc
+    # As load_system_host_keys(): read-only, never written back; but parsed once per run, not once per host.
+    client._system_host_keys = known.keys
+    client.set_missing_host_key_policy(RefuseUnknown(known, target.label, target.port, target.address))
     entry = _known_hosts_entry(target.address, target.port)
     try:
         if sock is None:
@@ -117,44 +132,43 @@ def _connect_client(target: SshTarget, sock: paramiko.Channel | socket.socket | 
             hostname=target.address,
             port=target.port,
             username=target.user,
-            key_filename=str(target.key_file) if target.key_file else None,
-            password=target.password.reveal() if target.password else None,
-            allow_agent=target.use_agent,
+            allow_agent=False,
             look_for_keys=False,
             timeout=target.connect_timeout,
             banner_timeout=target.connect_timeout,
             auth_timeout=target.connect_timeout,
             channel_timeout=target.connect_timeout,
             sock=sock,
+            auth_strategy=login,
         )
+    except CollectError:
+        client.close()
+        raise
     except paramiko.BadHostKeyException as exc:
         client.close()
+        revoked = " The key it offered is marked @revoked." if known.is_revoked(exc.key) else ""
         raise HostKeyError(
             f"{target.label}: HOST KEY CHANGED: the host offered a {exc.key.get_name()} key with fingerprint "
-            f"SHA256:{_fingerprint(exc.key)}, but {target.known_hosts} holds a different key for {entry}. "
+            f"SHA256:{_fingerprint(exc.key)}, but {target.known_hosts} holds a different key for {entry}.{revoked} "
             "Refusing to connect (it may be a rebuilt host, or someone in the middle). Verify the new "
             "fingerprint with the host's administrator or console, then replace the line: "
             f"ssh-keygen -R '{entry}' -f {target.known_hosts} and add the verified key"
         ) from None
     except paramiko.AuthenticationException as exc:
         client.close()
-        how = "key file" if target.key_file else "ssh-agent" if target.use_agent else "no key"
+        hint = (
+            "Check the user name and the password (is the account locked?)"
+            if target.auth == "password"
+            else "Check the user name and that the public key is installed (HMC: mkauthkeys; VIOS: padmin's "
+            "authorized_keys)"
+        )
         raise AuthError(
-            f"{target.label}: authentication failed ({type(exc).__name__}; tried {how}"
-            f"{' and a password' if target.password else ''}). Check the user name and that the public key "
-            "is installed (HMC: mkauthkeys; VIOS: padmin's authorized_keys)"
+            f"{target.label}: authentication failed ({_auth_reason(exc)}; one attempt with {login.description}, "
+            f"not retried). {hint}"
         ) from None
     except paramiko.SSHException as exc:
         client.close()
-        text = str(exc)
-        if "not found in known_hosts" in text:
-            raise HostKeyError(
-                f"{target.label}: UNKNOWN HOST KEY: {entry} is not in {target.known_hosts}; refusing to "
-                f"connect. Fetch the key with ssh-keyscan -p {target.port} {target.address}, check its "
-                "fingerprint (ssh-keygen -lf) against the one the host's administrator reads on its console, "
-                "then append it"
-            ) from None
-        raise Unreachable(f"{target.label}{via}: SSH negotiation failed: {text}") from None
+        raise Unreachable(f"{target.label}{via}: SSH negotiation failed: {exc}") from None
     except TimeoutError:
         client.close()
         raise Unreachable(
@@ -167,24 +181,21 @@ def _connect_client(target: SshTarget, sock: paramiko.Channel | socket.socket | 
         raise Unreachable(
             f"{target.label}{via}: cannot connect: {reason}; check the address, port and that sshd runs"
         ) from None
+    except Exception as exc:  # paramiko raises bare Exception for some key-type mismatches
+        client.close()
+        raise Unreachable(f"{target.label}{via}: SSH negotiation failed: {type(exc).__name__}: {exc}") from None
     return client
 
 
-_HOST_KEYS: dict[tuple[str, int, int], paramiko.HostKeys] = {}
-_HOST_KEYS_LOCK = threading.Lock()
-
-
-def _host_keys(path: Path) -> paramiko.HostKeys:
-    """The parsed known_hosts file, cached while the file is unchanged (lookups only read it)."""
-    stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    with _HOST_KEYS_LOCK:
-        keys = _HOST_KEYS.get(key)
-        if keys is None:
-            keys = paramiko.HostKeys(str(path))
-            _HOST_KEYS.clear()
-            _HOST_KEYS[key] = keys
-        return keys
+def _auth_reason(exc: paramiko.AuthenticationException) -> str:
+    """The first underlying failure of an auth strategy (our own AuthError text when it gave one)."""
+    for item in getattr(exc, "result", None) or ():
+        error = getattr(item, "result", None)
+        if isinstance(error, AuthError):
+            return str(error)
+        if isinstance(error, Exception):
+            return type(error).__name__
+    return type(exc).__name__
 
 
 def _open_socket(target: SshTarget) -> socket.socket:
@@ -254,15 +265,21 @@ class JumpHost:
         self.target = target
         self._client: paramiko.SSHClient | None = None
         self._lock = threading.Lock()
+        self._refused: CollectError | None = None  # a refused login is never tried again
 
     def open_channel(self, address: str, port: int, timeout: float) -> paramiko.Channel:
         with self._lock:
+            if self._refused is not None:
+                raise self._refused
             transport = self._client.get_transport() if self._client else None
             if transport is None or not transport.is_active():
                 try:
                     self._client = _connect_client(self.target, None, "")
                 except CollectError as exc:
-                    raise type(exc)(f"jump host {exc}") from None
+                    error = type(exc)(f"jump host {exc}")
+                    if isinstance(exc, AuthError | HostKeyError):
+                        self._refused = error
+                    raise error from None
                 transport = self._client.get_transport()
                 assert transport is not None
         try:
@@ -343,14 +360,18 @@ class SshTransport:
                 select.select([channel], [], [], min(remaining, 1.0))
                 while channel.recv_ready():
                     out += channel.recv(65536)
+                    self._check_size(command, out, err)
                 while channel.recv_stderr_ready():
                     err += channel.recv_stderr(65536)
+                    self._check_size(command, out, err)
                 if channel.closed or (channel.eof_received and channel.status_event.is_set()):
                     break
             while channel.recv_ready():
                 out += channel.recv(65536)
+                self._check_size(command, out, err)
             while channel.recv_stderr_ready():
                 err += channel.recv_stderr(65536)
+                self._check_size(command, out, err)
             if expired.is_set():
                 raise self._timeout(command, timeout, len(out))
             if self._closed:
@@ -368,7 +389,7 @@ class SshTransport:
                 started=started,
                 ended=now_iso(),
             )
-        except CommandTimeout:
+        except (CommandTimeout, OutputTooLarge):
             self._reset()  # the host may be wedged: the next command starts on a fresh connection
             raise
         except (paramiko.SSHException, OSError) as exc:
@@ -384,6 +405,16 @@ class SshTransport:
             WATCHDOG.cancel(token)
             self._channel = None
             channel.close()
+
+    def _check_size(self, command: str, out: bytearray, err: bytearray) -> None:
+        """Stop a command that prints more than ``max_output``: a host may not fill our disk or memory."""
+        limit = self.target.max_output
+        if len(out) + len(err) > limit:
+            raise OutputTooLarge(
+                f"{self.name}: output exceeded max_output ({limit} bytes) and was stopped; nothing of it is "
+                f"kept (a part could be read as if it were whole): {command}; raise max_output if the host "
+                "really prints that much"
+            )
 
     def _timeout(self, command: str, timeout: float, received: int) -> CommandTimeout:
         return CommandTimeout(
@@ -488,6 +519,7 @@ __all__ = [
     "CommandOutput",
     "JumpHost",
     "OutputCutShort",
+    "OutputTooLarge",
     "ReplayTransport",
     "SshTarget",
     "SshTransport",

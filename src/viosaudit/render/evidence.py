@@ -95,7 +95,7 @@ class _Packer:
     def add(self, name: str, data: bytes, source: str) -> str:
         info = zipfile.ZipInfo(name, date_time=self.date_time)
         info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
+        info.external_attr = 0o600 << 16  # unpacked, the evidence stays private to its reader
         self.archive.writestr(info, data)
         digest = _sha256(data)
         self.files.append({"path": name, "sha256": digest, "bytes": len(data), "source": source})

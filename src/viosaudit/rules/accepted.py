@@ -21,13 +21,33 @@ import tomllib
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated
+
+import msgspec
 
 from viosaudit.errors import ConfigError
 from viosaudit.rules.base import Acceptance, Finding, Verdict
+from viosaudit.schema import PRINTABLE, convert, decode_utf8, read_limited
 
-FIELDS = {"finding", "reason", "approver", "decided", "expires", "change"}
-REQUIRED = FIELDS - {"change"}
+Text = Annotated[str, msgspec.Meta(min_length=1, pattern=PRINTABLE)]
+MAX_BYTES = 16 * 1024 * 1024
+
+
+class AcceptanceEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One ``[[acceptance]]``: dates are TOML dates (``2027-03-31``), not date-times."""
+
+    finding: Text
+    reason: Text
+    approver: Text
+    decided: date
+    expires: date
+    change: Annotated[str, msgspec.Meta(pattern=PRINTABLE)] = ""
+
+
+class RegisterFile(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The register file: ``[[acceptance]]`` tables and nothing else."""
+
+    acceptance: list[AcceptanceEntry] = msgspec.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,32 +59,28 @@ class Register:
 
 
 def load_acceptances(path: Path) -> tuple[Acceptance, ...]:
+    """Read the register, checked against ``AcceptanceEntry``; a bad entry names the file and field."""
+    data = read_limited(path, MAX_BYTES, ConfigError, "an accepted-risk register")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        document = tomllib.loads(decode_utf8(data, str(path), ConfigError, "accepted-risk register"))
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: cannot read the accepted-risk register: {exc}") from exc
-    entries: list[dict[str, Any]] = data.get("acceptance", [])
+    register = convert(document, RegisterFile, str(path), ConfigError, tables=True)
     out = []
-    for number, entry in enumerate(entries, start=1):
+    for number, entry in enumerate(register.acceptance, start=1):
         where = f"{path}: acceptance #{number}"
-        unknown, missing = set(entry) - FIELDS, REQUIRED - set(entry)
-        if unknown or missing:
-            raise ConfigError(f"{where}: unknown fields {sorted(unknown)}, missing fields {sorted(missing)}")
-        for name in ("decided", "expires"):
-            if not isinstance(entry[name], date):
-                raise ConfigError(f"{where}: {name} must be a TOML date such as 2027-03-31")
-        if entry["expires"] < entry["decided"]:
-            raise ConfigError(f"{where}: expires {entry['expires']} is before decided {entry['decided']}")
-        if not str(entry["approver"]).strip() or not str(entry["reason"]).strip():
+        if entry.expires < entry.decided:
+            raise ConfigError(f"{where}: expires {entry.expires} is before decided {entry.decided}")
+        if not entry.approver.strip() or not entry.reason.strip():
             raise ConfigError(f"{where}: an acceptance needs an approver and a reason")
         out.append(
             Acceptance(
-                finding=str(entry["finding"]),
-                reason=str(entry["reason"]).strip(),
-                approver=str(entry["approver"]).strip(),
-                decided=entry["decided"],
-                expires=entry["expires"],
-                change=str(entry.get("change", "")).strip(),
+                finding=entry.finding,
+                reason=entry.reason.strip(),
+                approver=entry.approver.strip(),
+                decided=entry.decided,
+                expires=entry.expires,
+                change=entry.change.strip(),
             )
         )
     return tuple(out)
