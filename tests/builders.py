@@ -194,6 +194,11 @@ class EstateBuilder:
         )
         return self.replace_vios(vios, sea=ok(records), network=ok(net))
 
+    @staticmethod
+    def missing() -> Observed[object]:
+        """Data of a VIOS that was not collected."""
+        return MISSING
+
     def replace_vios(self, name: str, **changes: object) -> EstateBuilder:
         self.vioses[name] = replace(self.vioses[name], **changes)  # type: ignore[arg-type]
         return self

@@ -235,10 +235,12 @@ class Topology:
             elif reason:
                 idle.append(f"{reason} (on {name})")
             elif serving is False:
-                down.add(f"{name} ({vios.state if vios else 'unknown state'})")
+                down.add(f"{name} ({(vios.state if vios else None) or 'no state reported'})")
             elif serving is None:
                 maybe.add(name)
-                doubts.append(f"state of {name} unknown ({vios.state if vios else 'not listed by the HMC'})")
+                doubts.append(
+                    f"state of {name} unknown ({(vios.state or 'none reported') if vios else 'not listed by the HMC'})"
+                )
             elif p.unconfirmed:
                 maybe.add(name)
                 doubts.append(p.unconfirmed)
@@ -409,8 +411,9 @@ def _lun_units(client: PartitionKey, paths: Iterable[IoPath]) -> list[Unit]:
             else Pairing.LUN_ADDRESS
         )
         groups: dict[str, list[IoPath]] = defaultdict(list)
+        order = _vhost_order(disks)
         for p in disks:
-            groups[_lun_key(p, pairing)].append(p)
+            groups[_lun_key(p, pairing, order)].append(p)
         for ident, ps in groups.items():
             names = " / ".join(dict.fromkeys(p.device or "?" for p in ps))
             shown = {Pairing.UNIQUE_ID: "unique_id", Pairing.PVID: "PVID", Pairing.LUN_ADDRESS: "LUN"}[pairing]
@@ -418,9 +421,22 @@ def _lun_units(client: PartitionKey, paths: Iterable[IoPath]) -> list[Unit]:
     return sorted(units, key=lambda u: u.label)
 
 
-def _lun_key(path: IoPath, pairing: Pairing) -> str:
+def _lun_key(path: IoPath, pairing: Pairing, order: dict[tuple[PartitionKey, str], int]) -> str:
     if pairing is Pairing.UNIQUE_ID:
         return path.unique_id or ""
     if pairing is Pairing.PVID:
         return path.pvid or ""
-    return path.lun or f"{path.vios}:{path.device}"
+    # the guess: the same LUN address on the client's n-th vhost of each VIOS
+    return f"{path.lun or path.device} on its vhost #{order[(path.vios, path.server_adapter)]}"
+
+
+def _vhost_order(paths: list[IoPath]) -> dict[tuple[PartitionKey, str], int]:
+    """1, 2, ... for each VIOS's vhosts serving the client, in adapter number order (vhost2 before vhost10)."""
+    adapters: dict[PartitionKey, set[str]] = defaultdict(set)
+    for p in paths:
+        adapters[p.vios].add(p.server_adapter)
+    return {
+        (vios, name): n
+        for vios, names in adapters.items()
+        for n, name in enumerate(sorted(names, key=lambda a: (len(a), a)), start=1)
+    }
