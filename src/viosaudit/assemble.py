@@ -475,23 +475,14 @@ class _Disks:
 
 
 def _disk_identities(vios: Vios) -> _Disks:
-    names: set[str] = set()
-    known = False
-    pvid: dict[str, str] = {}
-    unique_id: dict[str, str] = {}
-    if vios.pvs.ok:
-        known = True
-        for pv in vios.pvs.value or ():
-            names.add(pv.disk)
-            if pv.pvid:
-                pvid[pv.disk] = pv.pvid
-    if vios.disk_reserve.ok:
-        known = True
-        for d in vios.disk_reserve.value or ():
-            names.add(d.disk)
-            if d.unique_id:
-                unique_id[d.disk] = d.unique_id
-    return _Disks(frozenset(names) if known else None, pvid, unique_id)
+    pvs = (vios.pvs.value or ()) if vios.pvs.ok else ()
+    attrs = (vios.disk_reserve.value or ()) if vios.disk_reserve.ok else ()
+    names = frozenset({pv.disk for pv in pvs} | {d.disk for d in attrs})
+    return _Disks(
+        names if vios.pvs.ok or vios.disk_reserve.ok else None,
+        {pv.disk: pv.pvid for pv in pvs if pv.pvid},
+        {d.disk: d.unique_id for d in attrs if d.unique_id},
+    )
 
 
 _SSP_LU = re.compile(r"^.+\.(?P<udid>[0-9a-fA-F]{32})$")
