@@ -33,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from viosaudit.commands import Role
+from viosaudit.commands import Feeds, Role
 from viosaudit.config import CollectSettings, HostSpec
 from viosaudit.errors import CollectError, ParseError
 from viosaudit.model import ManagedSystemRecord, PartitionEnv, PartitionRecord
@@ -137,7 +137,7 @@ class Runner:
                     self._hosts[spec.name] = _Host(spec, Role.VIOS, 1)
                 for spec in self.settings.hmcs:
                     for step in self.hmc_hook.inventory(spec.name):
-                        then = self._on_systems(spec.name) if step.command.id == "lssyscfg_sys" else None
+                        then = self._on_systems(spec.name) if step.command.feeds is Feeds.SYSTEMS else None
                         self._enqueue(spec.name, _Task(step, then))
                 for spec in self.settings.vioses:
                     if spec.managed_system is not None or not self.settings.hmcs:
@@ -419,7 +419,7 @@ class Runner:
                 )
             self._lpar_pending += 1
             for step in self.hmc_hook.per_system(hmc, system.name):
-                then = self._on_partitions(hmc, system) if step.command.id == "lssyscfg_lpar" else None
+                then = self._on_partitions(hmc, system) if step.command.feeds is Feeds.PARTITIONS else None
                 self._enqueue(hmc, _Task(step, then))
         if not self._lpar_pending:
             self._finish_discovery()
