@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from builders import EstateBuilder
+from builders import EstateBuilder, context
 from viosaudit.rules import evaluate, load_rules
-from viosaudit.rules.base import RuleContext, Severity, Verdict
+from viosaudit.rules.base import Severity, Verdict
 from viosaudit.rules.lifecycle import load_lifecycle
 
 EXAMPLE = load_lifecycle(Path(__file__).parent / "data" / "lifecycle.toml")
@@ -21,7 +21,7 @@ def verdicts(today: date) -> dict[str, tuple[Verdict, Severity]]:
         start=1,
     ):
         b.vios("S", pid, name, level=level)
-    ctx = RuleContext(today=today, lifecycle=EXAMPLE)
+    ctx = context(today, lifecycle=EXAMPLE)
     return {f.subject.name: (f.verdict, f.severity) for f in evaluate(b.build(), ctx, RULES)}
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from viosaudit.model import Estate, Vios
 from viosaudit.rules.apar_match import assess
 from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity, Subject, SubjectKind, Verdict
-from viosaudit.rules.catalogue import Apar, AparType, Catalogue, Feature, load_catalogue
+from viosaudit.rules.catalogue import Apar, AparType, Catalogue, Feature
 from viosaudit.rules.topology import RebootImpact
 from viosaudit.rules.wording import maintenance_phrase, names
 
@@ -20,7 +20,7 @@ SEVERITY = {
 
 
 def vios_apar_exposure(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iterator[Finding]:
-    catalogue = ctx.catalogue or load_catalogue()
+    catalogue = ctx.catalogue
     for vios in estate.vioses:
         impact = ctx.topo.reboot_impact(vios)
         if not vios.level.ok and not vios.filesets.ok:
@@ -79,17 +79,12 @@ def _business(apar: Apar, verdict: Verdict, impact: RebootImpact, ctx: RuleConte
 
 
 def _remediation(apar: Apar, vios: Vios, meta: RuleMeta) -> str:
-    fixes = []
-    release = vios.level.value.release if vios.level.ok and vios.level.value else None
-    for r in apar.level_ranges:
-        if r.fixed and (release is None or r.release == release):
-            fixes.append(f"VIOS {r.fixed} or later")
-    ifixes = sorted({*apar.ifixes, *(i for r in apar.level_ranges for i in r.ifixes)})
+    fix = apar.fix_for(vios.level.value.release if vios.level.ok and vios.level.value else None)
     parts = []
-    if fixes:
-        parts.append("Fixed in " + " / ".join(dict.fromkeys(fixes)) + ".")
-    if ifixes:
-        parts.append("Interim fix: " + ", ".join(ifixes) + ".")
+    if fix.levels:
+        parts.append("Fixed in " + " / ".join(f"VIOS {level} or later" for level in fix.levels) + ".")
+    if fix.ifixes:
+        parts.append("Interim fix: " + ", ".join(fix.ifixes) + ".")
     return " ".join([*parts, meta.remediation])
 
 
