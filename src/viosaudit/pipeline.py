@@ -1,4 +1,4 @@
-"""The main job, stage by stage: snapshot -> estate -> findings -> accepted risks -> view -> files.
+"""The main job, stage by stage: snapshot -> estate -> findings -> accepted risks -> plan -> view -> files.
 
 Kept apart from the CLI so tests and benchmarks run exactly what the command runs.
 """
@@ -12,12 +12,13 @@ from pathlib import Path
 from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
 from viosaudit.model import Estate, EstateGap
+from viosaudit.plan import build_plan
 from viosaudit.render import ReportFiles, write_reports
 from viosaudit.render.viewmodel import ReportView, build_view
 from viosaudit.rules import evaluate
 from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptances
 from viosaudit.rules.base import Finding, RuleContext
-from viosaudit.rules.catalogue import load_catalogue
+from viosaudit.rules.context import load_context
 from viosaudit.snapshot import now_iso, open_snapshot
 
 
@@ -50,8 +51,10 @@ class ReportResult:
         return bool(self.failures)
 
 
-def judge(estate: Estate, job: ReportJob, services: dict[str, BusinessService]) -> Register:
-    ctx = RuleContext(today=job.today, services=services, catalogue=load_catalogue(job.catalogue_toml))
+def judge(
+    estate: Estate, job: ReportJob, services: dict[str, BusinessService], ctx: RuleContext | None = None
+) -> Register:
+    ctx = ctx or load_context(estate, job.today, services, catalogue=job.catalogue_toml)
     findings = evaluate(estate, ctx)
     acceptances = load_acceptances(job.accepted_toml) if job.accepted_toml else ()
     return apply_acceptances(findings, acceptances, job.today)
@@ -61,9 +64,9 @@ def run_report(job: ReportJob) -> ReportResult:
     snapshot = open_snapshot(job.snapshot_dir)
     services = load_services(job.services_csv) if job.services_csv else {}
     estate = build_estate(snapshot)
-    register = judge(estate, job, services)
-    view = build_view(
-        estate, register.findings, services, generated_at=job.generated_at or now_iso(), stale=register.stale
-    )
+    ctx = load_context(estate, job.today, services, catalogue=job.catalogue_toml)
+    register = judge(estate, job, services, ctx)
+    plan = build_plan(estate, register.findings, ctx)
+    view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale)
     files = write_reports(view, snapshot, job.out_dir, findings=register.findings)
     return ReportResult(estate, register.findings, register, view, files)
