@@ -8,7 +8,9 @@ built in Python). Statuses reach the templates as enums and become words through
 from __future__ import annotations
 
 import re
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from jinja2 import (
     BaseLoader,
@@ -17,6 +19,7 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    TemplateRuntimeError,
     select_autoescape,
 )
 
@@ -72,6 +75,14 @@ def register_filters(env: Environment) -> None:
     env.filters["when"] = when
 
 
+def shown(value: Any) -> Any:
+    """Every ``{{ ... }}`` passes here: a status enum printed without the ``words`` filter would show
+    its code ("action") instead of its words ("ACTION NEEDED"), so it is an error."""
+    if isinstance(value, Enum):
+        raise TemplateRuntimeError(f"{type(value).__name__}.{value.name} printed as is: use the words filter")
+    return value
+
+
 def make_env(user_dir: Path | None = None) -> Environment:
     """The report Environment. ``user_dir`` holds site templates that override packaged ones by name."""
     loaders: list[BaseLoader] = []
@@ -90,6 +101,7 @@ def make_env(user_dir: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=shown,
     )
     register_filters(env)
     return env

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -63,6 +64,8 @@ def safe_text(value: str) -> str:
 def put(ws: Worksheet, row: int, column: int, value: Value) -> Cell:
     """Write one cell; the only function in this module that sets a cell value."""
     cell = ws.cell(row=row, column=column)
+    if isinstance(value, Enum):
+        raise RenderError(f"sheet {ws.title}: {type(value).__name__}.{value.name} written as is: use words()")
     if isinstance(value, str):
         cell.value = safe_text(value)
         cell.data_type = "s"  # a string, never a formula, whatever openpyxl would guess
