@@ -17,6 +17,7 @@ from pathlib import Path
 from viosaudit.assemble import build_estate
 from viosaudit.business import load_services
 from viosaudit.model import (
+    BackingKind,
     ClientLpar,
     Collected,
     Estate,
@@ -107,8 +108,14 @@ def generated_estate(n_systems: int, clients_per_system: int = 40) -> Estate:
             key = PartitionKey(serial, 10 + c)
             clients.append(ClientLpar(key, f"{name}-lpar{c}", name, PartitionEnv.AIX_LINUX, "Running", None, REF))
             for pid in (1,) if c % 10 == 0 else (1, 2):
-                for kind in (PathKind.VSCSI, PathKind.NPIV, PathKind.NETWORK):
-                    paths.append(IoPath(kind, key, PartitionKey(serial, pid), "vhost0", ("hdisk1",), "", REF))
+                vios = PartitionKey(serial, pid)
+                disk = f"hdisk{c + 2}"
+                paths += [
+                    IoPath(PathKind.VSCSI, key, vios, "vhost0", disk, "", REF, backing=BackingKind.DISK,
+                           lun="0x8100000000000000", unique_id=f"uid-{serial}-{disk}"),
+                    IoPath(PathKind.NPIV, key, vios, "vfchost0", "fcs0", "", REF, logged_in=True),
+                    IoPath(PathKind.NETWORK, key, vios, "C20", "VLAN 10", "", REF, vlan=10, vswitch="ETHERNET0"),
+                ]  # fmt: skip
     views = frozenset((s.serial, c) for s in systems for c in ("lshwres_scsi", "lshwres_fc", "lshwres_eth"))
     return Estate(
         "bench", "2026-11-23T06:00:00Z", tuple(systems), tuple(vioses), tuple(clients), tuple(paths), hmc_views=views

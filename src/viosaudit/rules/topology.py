@@ -156,6 +156,7 @@ class Topology:
             if (s.serial, command_id) not in estate.hmc_views
         }
         self._statuses: dict[tuple[PartitionKey, PathKind], tuple[UnitStatus, ...]] = {}
+        self._impacts: dict[PartitionKey, RebootImpact] = {}
 
     # ------------------------------------------------------------------ what was collected
 
@@ -299,7 +300,7 @@ class Topology:
     def fate(self, client: ClientLpar, vios: Vios, kind: PathKind) -> Fate:
         """The client's I/O of one kind while ``vios`` reboots: the worst fate of its units."""
         fates = {self._unit_fate(status, vios) for status in self.unit_statuses(client, kind)}
-        return min(fates, key=list(Fate).index, default=Fate.UNUSED)
+        return next((fate for fate in _WORST_FIRST if fate in fates), Fate.UNUSED)
 
     def _unit_fate(self, status: UnitStatus, vios: Vios) -> Fate:
         if vios.name not in status.via and vios.name not in status.maybe:
@@ -313,7 +314,13 @@ class Topology:
         return Fate.LOST
 
     def reboot_impact(self, vios: Vios) -> RebootImpact:
-        """Clients interrupted by a reboot of ``vios``, those cut off but not running, and the unknown."""
+        """Clients interrupted by a reboot of ``vios``, those cut off but not running, and the unknown;
+        memoised (every rule, the risk assessment and the change plan ask it)."""
+        if vios.key not in self._impacts:
+            self._impacts[vios.key] = self._reboot_impact(vios)
+        return self._impacts[vios.key]
+
+    def _reboot_impact(self, vios: Vios) -> RebootImpact:
         outage: list[ClientLpar] = []
         stopped: list[ClientLpar] = []
         unknown: list[ClientLpar] = []
@@ -345,6 +352,7 @@ class Topology:
         )
 
 
+_WORST_FIRST = (Fate.LOST, Fate.UNKNOWN, Fate.KEPT)
 _KIND_WORDS = {PathKind.VSCSI: "vSCSI disks", PathKind.NPIV: "NPIV ports", PathKind.NETWORK: "networks"}
 _UNSURE = "?"
 _BY_ADDRESS = (
