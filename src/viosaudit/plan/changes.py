@@ -59,7 +59,7 @@ class Outage:
 
 
 @dataclass(frozen=True, slots=True)
-class Fix:
+class ChangeFix:
     """What the change installs or sets: the fix of one or more APARs that the same levels and interim
     fixes close on the same VIOS, or one finding's own remediation (``apars`` empty)."""
 
@@ -84,7 +84,7 @@ class ProposedChange:
     outage: Outage | None
     not_running: tuple[ClientLpar, ...]  # depend on a patched VIOS but are not running: no service stops
     services: tuple[ServiceEffect, ...]
-    fixes: tuple[Fix, ...]
+    fixes: tuple[ChangeFix, ...]
     findings: tuple[Finding, ...]  # the VIOS findings the change closes, worst first
     likelihoods: tuple[str, ...]  # the rules' likelihood of each finding left open (risk of not doing)
     window_hours: int
@@ -230,7 +230,7 @@ class _Planner:
         backing |= {p.device for p in self.topo.paths_by_vios.get(vios.key, ()) if p.device}
         return tuple(pv.disk for pv in vios.pvs.value or () if pv.volume_group is None and pv.disk not in backing)
 
-    def _fixes(self, closing: tuple[Finding, ...], to_patch: list[Vios]) -> tuple[Fix, ...]:
+    def _fixes(self, closing: tuple[Finding, ...], to_patch: list[Vios]) -> tuple[ChangeFix, ...]:
         """APARs grouped by what fixes them on which VIOS (one line for six APARs with no known fix), then
         each finding without an APAR with its rule's remediation."""
         order = {(v.key.serial, v.key.partition_id): v for v in to_patch}
@@ -257,10 +257,10 @@ class _Planner:
             groups.setdefault(key, []).append(apar_id)
         fixes = []
         for (names, levels, ifixes, releases), apars in groups.items():
-            fixes.append(Fix(names, tuple(apars), "", levels, ifixes, releases, ""))
+            fixes.append(ChangeFix(names, tuple(apars), "", levels, ifixes, releases, ""))
         for f in closing:
             if not f.apar:
-                fixes.append(Fix((f.subject.name,), (), f.title, (), (), (), f.remediation))
+                fixes.append(ChangeFix((f.subject.name,), (), f.title, (), (), (), f.remediation))
         return tuple(fixes)
 
 

@@ -89,7 +89,7 @@ def _render(env: Environment, name: str, row: ChangeRow) -> str:
         raise RenderError(f"cannot render {name}: {exc}; check the site templates") from exc
 
 
-def steps(text: str) -> tuple[str, ...]:
+def numbered_steps(text: str) -> tuple[str, ...]:
     """A runbook partial's output: one step per non-empty line, numbered."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
     return tuple(f"{n}. {line}" for n, line in enumerate((line for line in lines if line), start=1))
@@ -101,8 +101,8 @@ def change_rows(plan: Plan, env: Environment) -> tuple[ChangeRow, ...]:
         row = change_row(ch, plan)
         row = replace(
             row,
-            implementation_plan=steps(_render(env, RUNBOOK[row.dual], row)),
-            backout_plan=steps(_render(env, BACKOUT, row)),
+            implementation_plan=numbered_steps(_render(env, RUNBOOK[row.dual], row)),
+            backout_plan=numbered_steps(_render(env, BACKOUT, row)),
         )
         rows.append(replace(row, statement=" ".join(_render(env, STATEMENT, row).split())))
     return tuple(rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from viosaudit.plan import Plan, ProposedChange
-from viosaudit.plan.changes import HOURS_PER_VIOS, Fix, OrderReason, PatchStep
+from viosaudit.plan.changes import HOURS_PER_VIOS, ChangeFix, OrderReason, PatchStep
 from viosaudit.render.wording.words import defects_phrase, interrupted, likelihood_span, words
 from viosaudit.rules.base import Finding
 from viosaudit.rules.wording import and_list, plural, services_phrase
@@ -121,7 +121,7 @@ def step_note(step: PatchStep) -> str:
     return "only VIOS: its clients are stopped for the change"
 
 
-def fix_text(fix: Fix) -> str:
+def fix_text(fix: ChangeFix) -> str:
     """What to install for some APARs, or what to set for one finding, and on which VIOS."""
     where = and_list(fix.vios)
     if not fix.apars:
