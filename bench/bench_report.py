@@ -37,7 +37,7 @@ from viosaudit.model import (
 )
 from viosaudit.pipeline import ReportJob, run_report
 from viosaudit.rules import evaluate, load_rules
-from viosaudit.rules.base import RuleContext
+from viosaudit.rules.context import load_context
 from viosaudit.snapshot import open_snapshot
 
 ROOT = Path(__file__).parents[1]
@@ -67,7 +67,7 @@ def parse_and_rules() -> float:
 
     def once() -> None:
         estate = build_estate(open_snapshot(SAMPLE / "snapshot"))
-        evaluate(estate, RuleContext(today=TODAY, services=services), rules)
+        evaluate(estate, load_context(estate, TODAY, services), rules)
 
     return timed(once, repeat=5)
 
@@ -142,8 +142,8 @@ def main() -> int:
     print("rules over generated estates (dual VIOS, 40 clients per system):")
     for n_systems in (125, 250, 500):
         estate = generated_estate(n_systems)
-        seconds = timed(lambda e=estate: evaluate(e, RuleContext(today=TODAY), rules), repeat=1)
-        count = len(evaluate(estate, RuleContext(today=TODAY), rules))
+        seconds = timed(lambda e=estate: evaluate(e, load_context(e, TODAY), rules), repeat=1)
+        count = len(evaluate(estate, load_context(estate, TODAY), rules))
         per = seconds / len(estate.vioses) * 1000
         print(
             f"  {len(estate.vioses):5d} VIOS, {len(estate.clients):6d} LPARs: {seconds:6.2f} s "

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
+from functools import cache
 
+from viosaudit.business import BusinessService
 from viosaudit.model import (
     AdapterLink,
     BackingKind,
@@ -29,7 +33,12 @@ from viosaudit.model import (
     TrunkAdapter,
     Vios,
 )
+from viosaudit.rules.base import RuleContext
+from viosaudit.rules.catalogue import Catalogue, load_catalogue
+from viosaudit.rules.lifecycle import Lifecycle, load_lifecycle
+from viosaudit.rules.risk import Likelihoods, load_likelihoods
 
+TODAY = date(2026, 11, 25)
 REF = SourceRef("captures/test.txt", 1, 1, "test", "test")
 
 
@@ -221,3 +230,30 @@ class EstateBuilder:
             gaps=tuple(self.gaps),
             hmc_views=frozenset(views - missing),
         )
+
+
+@cache
+def _shipped() -> tuple[Catalogue, Lifecycle, Likelihoods]:
+    """The data files shipped with viosaudit, read once for the whole test session."""
+    return load_catalogue(), load_lifecycle(), load_likelihoods()
+
+
+def context(
+    today: date = TODAY,
+    services: Mapping[str, BusinessService] | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+    lifecycle: Lifecycle | None = None,
+    likelihoods: Likelihoods | None = None,
+) -> RuleContext:
+    """A RuleContext for tests: the shipped data unless a test hands its own (``lifecycle=EXAMPLE``).
+
+    ``evaluate`` builds the topology of the estate it is given."""
+    shipped_catalogue, shipped_lifecycle, shipped_likelihoods = _shipped()
+    return RuleContext(
+        today=today,
+        catalogue=catalogue or shipped_catalogue,
+        lifecycle=lifecycle or shipped_lifecycle,
+        likelihoods=likelihoods or shipped_likelihoods,
+        services=services or {},
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from viosaudit.assemble import build_estate
-from viosaudit.model import Collected, Estate, PathKind
+from viosaudit.model import Collected, Estate, PathKind, SeaRole
 from viosaudit.snapshot import open_snapshot
 
 SAMPLE = Path(__file__).parents[1] / "sample_data" / "snapshot"
@@ -37,7 +37,7 @@ def test_vios_data_joined_by_serial_and_partition_id(estate: Estate) -> None:
     assert vios["p8c-vios1"].ifixes.value and vios["p8c-vios1"].ifixes.value[0].label == "IV91339m5a"
     p10 = vios["p10f-vios1"]
     assert p10.ifixes.status is Collected.NOT_COLLECTED and "viosvrcmd" in (p10.ifixes.reason or "")
-    assert (vios["p8b-vios1"].sea_role, vios["p8b-vios2"].sea_role) == ("primary", "backup")
+    assert (vios["p8b-vios1"].sea_role, vios["p8b-vios2"].sea_role) == (SeaRole.PRIMARY, SeaRole.BACKUP)
 
 
 def test_paths_show_the_single_pathed_client(estate: Estate) -> None:

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from builders import context
 from viosaudit.assemble import build_estate
 from viosaudit.model import Collected
 from viosaudit.rules import evaluate
-from viosaudit.rules.base import Finding, RuleContext, Verdict
+from viosaudit.rules.base import Finding, Verdict
 from viosaudit.snapshot import open_snapshot
 
 ESTATES = Path(__file__).parent / "estates"
@@ -37,7 +38,7 @@ def judged(name: str, scratch: Path) -> tuple[Finding, ...]:
     for edit in spec.get("tamper", []):
         with (root / edit["file"]).open("a", encoding="utf-8") as handle:
             handle.write(edit["append"])
-    return evaluate(build_estate(open_snapshot(root)), RuleContext(today=spec["today"]))
+    return evaluate(build_estate(open_snapshot(root)), context(spec["today"]))
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,9 @@ RANK = {
     "collect": 2,
     "assemble": 3,
     "rules": 4,
-    "render": 5,
-    "pipeline": 6, "summary": 6, "cli": 7, "__main__": 7, "__init__": 0,
+    "plan": 5,
+    "render": 6,
+    "pipeline": 7, "summary": 7, "cli": 8, "__main__": 8, "__init__": 0,
 }  # fmt: skip
 
 
@@ -48,3 +49,12 @@ def test_no_module_reaches_back_up_the_flow() -> None:
             if RANK[stage(target)] > RANK[own]:
                 problems.append(f"{relative}: imports {target} (stage {stage(target)} comes after {own})")
     assert not problems, "\n".join(problems)
+
+
+def test_plan_sits_between_rules_and_render() -> None:
+    """render may use plan (and rules); plan may use rules but never render."""
+    assert RANK["rules"] < RANK["plan"] < RANK["render"]
+    plan_imports = {t for p in (PACKAGE / "plan").rglob("*.py") for t in imports(p)}
+    assert not [t for t in plan_imports if stage(t) == "render"]
+    render_imports = {t for p in (PACKAGE / "render").rglob("*.py") for t in imports(p)}
+    assert any(stage(t) == "plan" for t in render_imports)

@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -119,6 +120,31 @@ def test_xlsx_findings_and_inventory(sample_run: tuple[int, str, Path]) -> None:
     assert "a single I/O server" in branch and "Branch teller" in branch
     assert "No business service is interrupted" in str(changes["P8-PROD-B"]["Business statement"])
     assert changes["P8-PROD-B"]["Decision"] is None  # the CAB decides
+
+
+# Placeholders a runbook must never print instead of a real name: <vios>, <label>, hdiskN, entN, fcsN ...
+PLACEHOLDER = re.compile(r"<[A-Za-z][\w -]*>|\b(?:hdisk|ent|vhost|vfchost|fcs|vscsi|rmt|cd)[NMX]\b")
+
+
+def test_placeholder_pattern_finds_what_it_is_for() -> None:
+    found = PLACEHOLDER.findall("viosbr -backup -file <vios>-pre-change; alt_root_vg -target hdiskN; entstat entN")
+    assert found == ["<vios>", "hdiskN", "entN"]
+    assert not PLACEHOLDER.findall("alt_root_vg -target hdisk9; chdev -dev ent8; lsmap -all -npiv")
+
+
+def test_reports_name_real_vios_disks_and_adapters_never_placeholders(sample_run: tuple[int, str, Path]) -> None:
+    """The rendered PDF text, every workbook cell and the change plans of the evidence name real things."""
+    _code, printed, out = sample_run
+    texts = {"pdf": pdf_text(out / "viosaudit-report.pdf"), "summary": printed}
+    book = openpyxl.load_workbook(out / "viosaudit-cab.xlsx")
+    texts |= {f"xlsx {ws.title}!{c.coordinate}": str(c.value) for ws in book for row in ws.iter_rows() for c in row
+              if c.value is not None}  # fmt: skip
+    with zipfile.ZipFile(out / "viosaudit-evidence.zip") as bundle:
+        texts |= {n: bundle.read(n).decode() for n in bundle.namelist() if n.startswith("changes/")}
+    found = {where: PLACEHOLDER.findall(text) for where, text in texts.items() if PLACEHOLDER.search(text)}
+    assert not found, found
+    plans = " ".join(v for k, v in texts.items() if k.startswith("changes/"))
+    assert "`viosbr -backup -file p8b-vios2-pre-change`" in plans and "`entstat -all ent6 | grep -i state`" in plans
 
 
 def test_evidence_zip_hashes_match_and_hold_raw_output(sample_run: tuple[int, str, Path]) -> None:

@@ -17,10 +17,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import context
 from viosaudit.assemble import build_estate
 from viosaudit.model import Estate
 from viosaudit.rules import evaluate
-from viosaudit.rules.base import Finding, RuleContext, Verdict
+from viosaudit.rules.base import Finding, Verdict
 from viosaudit.snapshot import Snapshot, open_snapshot
 
 HERE = Path(__file__).parent
@@ -40,7 +41,7 @@ def snapshot(name: str) -> Snapshot:
 
 def judge(snap: Snapshot, name: str) -> tuple[Estate, dict[str, Finding]]:
     estate = build_estate(snap)
-    findings = evaluate(estate, RuleContext(today=ROOTS[name][1]))
+    findings = evaluate(estate, context(ROOTS[name][1]))
     return estate, {f.key: f for f in findings}
 
 

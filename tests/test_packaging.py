@@ -18,7 +18,8 @@ def test_wheel_contains_templates_rules_data_and_capture_script(tmp_path: Path) 
     )
     (wheel,) = tmp_path.glob("viosaudit-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    templates = {p.name for p in (ROOT / "templates").iterdir()}
+    templates = {p.relative_to(ROOT / "templates").as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    assert "runbook/rolling.txt" in templates
     assert {f"viosaudit/templates/{name}" for name in templates} <= names
     rules = {p.name for p in (ROOT / "src" / "viosaudit" / "rules").glob("*.toml")}
     assert rules and {f"viosaudit/rules/{name}" for name in rules} <= names

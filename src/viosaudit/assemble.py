@@ -8,35 +8,28 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any
 
-from viosaudit.commands import COMMANDS, Role
+from viosaudit.commands import COMMANDS, VIOS_DATA, Command, Feeds, Role, feeding
 from viosaudit.errors import HmcError, ParseError, SnapshotError
 from viosaudit.model import (
     AdapterLink,
     BackingKind,
     ClientLpar,
     Collected,
-    DiskReserve,
     EstateGap,
-    Fileset,
-    Ifix,
     IoPath,
     IosLevel,
     Level,
     ManagedSystem,
     ManagedSystemRecord,
-    NpivMapping,
     NpivStatus,
     Observed,
     PartitionEnv,
     PartitionKey,
     PartitionRecord,
     PathKind,
-    PhysicalVolume,
     Record,
-    SeaAttributes,
-    SeaMapping,
     SourceRef,
     TrunkAdapter,
     Vios,
@@ -44,6 +37,7 @@ from viosaudit.model import (
     VirtualEthernetRecord,
     VirtualTargetDevice,
     VscsiMapping,
+    device_available,
     virtual_slot,
 )
 from viosaudit.model import Estate as Estate
@@ -51,14 +45,16 @@ from viosaudit.parse import parse_output
 from viosaudit.parse.hmc import hmc_message
 from viosaudit.snapshot import Capture, Snapshot
 
-R = TypeVar("R")
-
 PLAN_HOST = "(collection)"
 PLAN_GAP = "plan"
 
 VIOS_COMMANDS = tuple(c.id for c in COMMANDS if c.role is Role.VIOS)
 SYSTEM_COMMANDS = tuple(c.id for c in COMMANDS if c.role is Role.HMC and c.per_system)
 HMC_VIEWS = SYSTEM_COMMANDS  # per-system HMC captures whose reading the rules need to know about
+SYSTEMS = feeding(Feeds.SYSTEMS)
+PARTITIONS = feeding(Feeds.PARTITIONS)
+ETH_ADAPTERS = feeding(Feeds.ETH_ADAPTERS)
+ADAPTER_LINKS = {feeding(Feeds.VSCSI_ADAPTERS).id: PathKind.VSCSI, feeding(Feeds.FC_ADAPTERS).id: PathKind.NPIV}
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +196,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
             gaps.append(
                 EstateGap(
                     host=first.host,
-                    command_id="lssyscfg_lpar",
+                    command_id=PARTITIONS.id,
                     reason=f"VIOS {partition} on {system_name} was captured but no HMC partition list "
                     "names it; its data cannot be joined to a managed system",
                     managed_system=system_name,
@@ -229,32 +225,27 @@ def _vios(
     captures: dict[str, Parsed],
     gap_reasons: dict[str, str],
 ) -> Vios:
-    def observe(command_id: str, kind: type[R]) -> Observed[tuple[R, ...]]:
-        return _observe(captures.get(command_id), kind, gap_reasons.get(command_id))
-
-    levels = observe("ioslevel", IosLevel)
-    level: Observed[Level] = (
-        Observed(levels.status, levels.value[0].level, levels.source)
-        if levels.ok and levels.value
-        else Observed(levels.status, None, levels.source, levels.reason)
-    )
+    fields: dict[str, Any] = {
+        c.field: _observe(captures.get(c.id), gap_reasons.get(c.id)) for c in VIOS_DATA if c.field
+    }
+    fields["level"] = _level(fields["level"])
     return Vios(
         key=key,
         name=record.partition_name,
         managed_system=system_name,
         state=record.state,
         os_version=record.os_version,
-        level=level,
-        ifixes=observe("emgr_l", Ifix),
-        filesets=observe("lslpp_lc", Fileset),
-        vscsi=observe("lsmap_all", VscsiMapping),
-        npiv=observe("lsmap_npiv", NpivMapping),
-        network=observe("lsmap_net", SeaMapping),
         source=ref,
-        disk_reserve=observe("disk_reserve", DiskReserve),
-        sea=observe("sea_attrs", SeaAttributes),
-        pvs=observe("lspv", PhysicalVolume),
+        **fields,
     )
+
+
+def _level(levels: Observed[tuple[Record, ...]]) -> Observed[Level]:
+    """ioslevel prints one level: the field holds that level, not a tuple of records."""
+    first = levels.value[0] if levels.ok and levels.value else None
+    if isinstance(first, IosLevel):
+        return Observed(levels.status, first.level, levels.source)
+    return Observed(levels.status, None, levels.source, levels.reason)
 
 
 def _missing(
@@ -327,7 +318,7 @@ def _systems(parsed: tuple[Parsed, ...]) -> list[ManagedSystem]:
     """Managed systems keyed by serial: several HMCs listing one system make one system."""
     by_serial: dict[str, tuple[ManagedSystemRecord, SourceRef]] = {}
     hmcs: dict[str, set[str]] = defaultdict(set)
-    for p in sorted(_ok(parsed, "lssyscfg_sys"), key=lambda p: p.capture.host):
+    for p in sorted(_ok(parsed, SYSTEMS), key=lambda p: p.capture.host):
         for rec in p.records:
             assert isinstance(rec, ManagedSystemRecord)
             if rec.serial is None:
@@ -351,14 +342,14 @@ def _unidentified(parsed: tuple[Parsed, ...], serial_of: dict[str, str]) -> list
     """Records read whole but without what joins them: a system without serial_num, partitions without
     lpar_env (VIOS or client?). They are left out of the estate and said so, never guessed."""
     gaps: list[EstateGap] = []
-    for p in _ok(parsed, "lssyscfg_sys"):
+    for p in _ok(parsed, SYSTEMS):
         for rec in p.records:
             if isinstance(rec, ManagedSystemRecord) and rec.serial is None:
                 gaps.append(
                     _record_gap(p, rec.span.first, rec.name, None, f"serial_num was not collected for {rec.name}, "
                                 "so its partitions and VIOS data cannot be joined to it")
                 )  # fmt: skip
-    for p in _ok(parsed, "lssyscfg_lpar"):
+    for p in _ok(parsed, PARTITIONS):
         unknown = [r for r in p.records if isinstance(r, PartitionRecord) and r.env is None]
         if unknown and p.capture.managed_system in serial_of:
             names = ", ".join(r.partition_name for r in unknown)
@@ -386,7 +377,7 @@ def _partitions(
 ) -> dict[tuple[str, int], tuple[PartitionRecord, SourceRef, str]]:
     """Partitions keyed by (serial, partition id); the first HMC (by name) that lists a system wins."""
     out: dict[tuple[str, int], tuple[PartitionRecord, SourceRef, str]] = {}
-    for p in sorted(_ok(parsed, "lssyscfg_lpar"), key=lambda p: p.capture.host):
+    for p in sorted(_ok(parsed, PARTITIONS), key=lambda p: p.capture.host):
         system_name = p.capture.managed_system or ""
         serial = serial_of.get(system_name)
         if serial is None:
@@ -407,11 +398,11 @@ def _vios_captures(parsed: tuple[Parsed, ...]) -> dict[tuple[str, str], dict[str
     return out
 
 
-def _ok(parsed: tuple[Parsed, ...], command_id: str) -> Iterable[Parsed]:
-    return (p for p in parsed if p.capture.command_id == command_id and p.error is None)
+def _ok(parsed: tuple[Parsed, ...], command: Command) -> Iterable[Parsed]:
+    return (p for p in parsed if p.capture.command_id == command.id and p.error is None)
 
 
-def _observe(parsed: Parsed | None, kind: type[R], gap_reason: str | None) -> Observed[tuple[R, ...]]:
+def _observe(parsed: Parsed | None, gap_reason: str | None) -> Observed[tuple[Record, ...]]:
     if parsed is None:
         reason = gap_reason or "no capture of this command in the snapshot"
         return Observed(Collected.NOT_COLLECTED, reason=reason)
@@ -419,8 +410,7 @@ def _observe(parsed: Parsed | None, kind: type[R], gap_reason: str | None) -> Ob
     if parsed.error:
         status = Collected.CHANGED if parsed.changed else Collected.UNREADABLE
         return Observed(status, source=whole, reason=parsed.error)
-    records = tuple(r for r in parsed.records if isinstance(r, kind))
-    return Observed(Collected.OK, records, whole)
+    return Observed(Collected.OK, parsed.records, whole)
 
 
 def _line_count(parsed: Parsed) -> int:
@@ -498,7 +488,7 @@ def _vscsi_path(
     ssp = _SSP_LU.match(device)
     unique_id = f"ssp:{ssp['udid'].lower()}" if backing is BackingKind.SSP_LU and ssp else disks.unique_id.get(device)
     idle = None
-    if vtd.status and vtd.status.lower() != "available":
+    if not device_available(vtd.status):
         idle = f"{vtd.vtd} is {vtd.status}, not Available"
     return IoPath(
         kind=PathKind.VSCSI,
@@ -569,7 +559,7 @@ def _network_paths(
     """
     by_key = {v.key: v for v in vioses}
     paths: list[IoPath] = []
-    for serial, p in _per_system(parsed, systems, ("lshwres_eth",)):
+    for serial, p in _per_system(parsed, systems, (ETH_ADAPTERS.id,)):
         records = [r for r in p.records if isinstance(r, VirtualEthernetRecord)]
         trunks: dict[tuple[str | None, int], list[VirtualEthernetRecord]] = defaultdict(list)
         for r in records:
@@ -611,7 +601,7 @@ def _bridging(vios: Vios, slot: int) -> tuple[str | None, str | None]:
         if virtual_slot(m.physloc) == slot:
             if not m.sea:
                 return f"trunk adapter {m.virtual_adapter} (slot {slot}) is in no SEA", None
-            if m.status and m.status.lower() != "available":
+            if not device_available(m.status):
                 return f"SEA {m.sea} is {m.status}, not Available", None
             return None, None
     return f"lsmap -all -net of {vios.name} lists no adapter in slot {slot}", None
@@ -625,7 +615,7 @@ def _vlans(r: VirtualEthernetRecord) -> tuple[int, ...]:
 def _with_trunks(parsed: tuple[Parsed, ...], systems: list[ManagedSystem], vioses: list[Vios]) -> list[Vios]:
     """Each VIOS's trunk adapters, from the owning HMC's lshwres eth (a SEA's virtual side)."""
     trunks: dict[PartitionKey, list[TrunkAdapter]] = defaultdict(list)
-    for serial, p in _per_system(parsed, systems, ("lshwres_eth",)):
+    for serial, p in _per_system(parsed, systems, (ETH_ADAPTERS.id,)):
         for r in p.records:
             if isinstance(r, VirtualEthernetRecord) and r.is_trunk:
                 trunks[PartitionKey(serial, r.partition_id)].append(
@@ -647,9 +637,8 @@ def _span_ref(src: SourceRef | None, first: int, last: int) -> SourceRef:
 
 def _links(parsed: tuple[Parsed, ...], systems: list[ManagedSystem]) -> list[AdapterLink]:
     """Client adapters and the VIOS they point at, as the HMC profile shows them."""
-    kinds = {"lshwres_scsi": PathKind.VSCSI, "lshwres_fc": PathKind.NPIV}
     links: list[AdapterLink] = []
-    for serial, p in _per_system(parsed, systems, tuple(kinds)):
+    for serial, p in _per_system(parsed, systems, tuple(ADAPTER_LINKS)):
         for rec in p.records:
             if not isinstance(rec, VirtualAdapterRecord) or rec.adapter_type != "client":
                 continue
@@ -657,7 +646,7 @@ def _links(parsed: tuple[Parsed, ...], systems: list[ManagedSystem]) -> list[Ada
                 continue
             links.append(
                 AdapterLink(
-                    kind=kinds[p.capture.command_id],
+                    kind=ADAPTER_LINKS[p.capture.command_id],
                     client=PartitionKey(serial, rec.partition_id),
                     vios=PartitionKey(serial, rec.remote_partition_id),
                     client_slot=rec.slot,

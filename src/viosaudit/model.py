@@ -469,6 +469,17 @@ STOPPED_STATES = frozenset(
 )
 
 
+# Device states as lsmap prints them (``Status Available``), lower case; anything else carries nothing.
+AVAILABLE_STATES = frozenset({"available"})
+
+
+class SeaRole(StrEnum):
+    """The role SEA failover gives a VIOS, from its trunk adapters' priority (1 = primary)."""
+
+    PRIMARY = "primary"
+    BACKUP = "backup"
+
+
 def vios_serving(state: str | None) -> bool | None:
     """Whether a VIOS in this state serves its clients now: True, False, or None (state unknown)."""
     word = (state or "").strip().lower()
@@ -477,6 +488,12 @@ def vios_serving(state: str | None) -> bool | None:
     if word in STOPPED_STATES or word in CLIENT_ACTIVE_STATES:
         return False  # starting, shutting down, migrating: not carrying I/O it can be relied on for
     return None
+
+
+def device_available(status: str | None) -> bool:
+    """Whether a VIOS device (a VTD, a SEA) that lsmap lists carries I/O: its status is Available, or
+    lsmap printed none (older levels omit it)."""
+    return not status or status.strip().lower() in AVAILABLE_STATES
 
 
 def client_active(state: str | None) -> bool | None:
@@ -556,11 +573,11 @@ class Vios:
         return min((t.priority for t in self.trunks if t.priority is not None), default=None)
 
     @property
-    def sea_role(self) -> str | None:
-        """'primary' (trunk priority 1) or 'backup' (higher), as SEA failover elects them; None if unknown."""
+    def sea_role(self) -> SeaRole | None:
+        """PRIMARY (trunk priority 1) or BACKUP (higher), as SEA failover elects them; None if unknown."""
         if self.trunk_priority is None:
             return None
-        return "primary" if self.trunk_priority == 1 else "backup"
+        return SeaRole.PRIMARY if self.trunk_priority == 1 else SeaRole.BACKUP
 
     def fileset_level(self, name: str) -> Level | None:
         if not self.filesets.ok or self.filesets.value is None:

@@ -1,4 +1,4 @@
-"""The main job, stage by stage: snapshot -> estate -> findings -> accepted risks -> view -> files.
+"""The main job, stage by stage: snapshot -> estate -> findings -> accepted risks -> plan -> view -> files.
 
 Kept apart from the CLI so tests and benchmarks run exactly what the command runs.
 """
@@ -13,13 +13,13 @@ from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
 from viosaudit.errors import SnapshotError
 from viosaudit.model import Estate, EstateGap
+from viosaudit.plan import build_plan
 from viosaudit.render import ReportFiles, write_reports
 from viosaudit.render.viewmodel import ReportView, build_view
 from viosaudit.rules import evaluate
 from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptances
 from viosaudit.rules.base import Finding, RuleContext
-from viosaudit.rules.catalogue import load_catalogue
-from viosaudit.rules.lifecycle import load_lifecycle
+from viosaudit.rules.context import load_context
 from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
 
 
@@ -67,13 +67,15 @@ def require_captures(snapshot: Snapshot) -> None:
     )
 
 
-def judge(estate: Estate, job: ReportJob, services: dict[str, BusinessService]) -> Register:
-    ctx = RuleContext(
-        today=job.today,
-        services=services,
-        catalogue=load_catalogue(job.catalogue_toml),
-        lifecycle=load_lifecycle(site=job.lifecycle_toml),
-    )
+def context(estate: Estate, job: ReportJob, services: dict[str, BusinessService]) -> RuleContext:
+    """The rules' data for this job, read once: catalogue, lifecycle (with the site file), likelihoods."""
+    return load_context(estate, job.today, services, catalogue=job.catalogue_toml, lifecycle=job.lifecycle_toml)
+
+
+def judge(
+    estate: Estate, job: ReportJob, services: dict[str, BusinessService], ctx: RuleContext | None = None
+) -> Register:
+    ctx = ctx or context(estate, job, services)
     findings = evaluate(estate, ctx)
     acceptances = load_acceptances(job.accepted_toml) if job.accepted_toml else ()
     return apply_acceptances(findings, acceptances, job.today)
@@ -85,9 +87,9 @@ def run_report(job: ReportJob) -> ReportResult:
     require_captures(snapshot)
     services = load_services(job.services_csv) if job.services_csv else {}
     estate = build_estate(snapshot)
-    register = judge(estate, job, services)
-    view = build_view(
-        estate, register.findings, services, generated_at=job.generated_at or now_iso(), stale=register.stale
-    )
+    ctx = context(estate, job, services)
+    register = judge(estate, job, services, ctx)
+    plan = build_plan(estate, register.findings, ctx)
+    view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale)
     files = write_reports(view, snapshot, job.out_dir, findings=register.findings)
     return ReportResult(estate, register.findings, register, view, files)

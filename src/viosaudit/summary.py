@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from viosaudit.pipeline import ReportResult
+from viosaudit.render.wording import words
 
 MAX_ROWS = 12
 
@@ -14,16 +15,21 @@ def print_summary(result: ReportResult, out: TextIO) -> None:
     c = view.counts
     w = out.write
     w(f"viosaudit  snapshot {view.snapshot_id}  (captured {view.captured_at})\n")
-    w(f"Status: {view.summary.status}  {view.summary.headline}\n")
+    w(f"Status: {words(view.summary.status)}  {view.summary.headline}\n")
     w(f"Estate: {c.systems} managed systems, {c.vios} VIOS, {c.clients} client partitions\n")
     w(
         f"Exposed: {c.systems_exposed} systems, {c.vios_exposed} VIOS;  unknown: {c.vios_unknown} VIOS;  "
         f"partitions needing an outage to patch: {c.outage_partitions}\n"
     )
+    if c.vios_out_of_support or c.vios_support_ending:
+        w(
+            f"Fix support: {c.vios_out_of_support} VIOS out of IBM fix support;  "
+            f"warning: {c.vios_support_ending} VIOS within 180 days of its end\n"
+        )
     rows = [row for group in view.open_findings for row in group.findings]
     w(f"\nOpen findings: {len(rows)}\n")
     for row in rows[:MAX_ROWS]:
-        w(f"  {row.verdict:18} {row.severity:8} {row.subject:32} {row.title}\n")
+        w(f"  {row.status:18} {words(row.severity):8} {row.subject:32} {row.title}\n")
     if len(rows) > MAX_ROWS:
         w(f"  ... and {len(rows) - MAX_ROWS} more in the reports\n")
     for acceptance, why in result.register.stale:

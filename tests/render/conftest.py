@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from render_case import GENERATED_AT, SNAPSHOT_ID, build_estate, build_findings, build_services, build_snapshot
+from render_case import SNAPSHOT_ID, build_estate, build_findings, build_services, build_snapshot, view_of
 
 from viosaudit.business import BusinessService
 from viosaudit.model import Estate
-from viosaudit.render.viewmodel import ReportView, build_view
+from viosaudit.render.view import ReportView
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import Snapshot
 
@@ -29,7 +29,7 @@ def services() -> dict[str, BusinessService]:
 
 @pytest.fixture(scope="session")
 def view(estate: Estate, findings: tuple[Finding, ...], services: dict[str, BusinessService]) -> ReportView:
-    return build_view(estate, findings, services, generated_at=GENERATED_AT)
+    return view_of(estate, findings, services)
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from builders import context
 from viosaudit.business import BusinessService, Criticality
 from viosaudit.commands import BY_ID, Role
 from viosaudit.model import (
@@ -30,10 +31,14 @@ from viosaudit.model import (
     PartitionEnv,
     PartitionKey,
     PathKind,
+    PhysicalVolume,
     SourceRef,
     Span,
     Vios,
 )
+from viosaudit.plan import Plan, build_plan
+from viosaudit.render.view import ReportView
+from viosaudit.render.viewmodel import build_view
 from viosaudit.rules.base import Acceptance, Finding, Risk, Severity, Subject, SubjectKind, Verdict
 from viosaudit.snapshot import Snapshot, SnapshotWriter, open_snapshot
 
@@ -98,7 +103,14 @@ def vios(system: ManagedSystem, pid: int, name: str, level: str | None, fileset:
                 ifixes=ok(ifixes, name, "emgr_l"), filesets=ok((fs,), name, "lslpp_lc"),
                 vscsi=ok((), name, "lsmap_all"), npiv=ok((), name, "lsmap_npiv"), network=network,
                 source=ref("hmc1", "lssyscfg_lpar", pid),
-                disk_reserve=ok((), name, "disk_reserve"), sea=ok((), name, "sea_attrs"), pvs=ok((), name, "lspv"))
+                disk_reserve=ok((), name, "disk_reserve"), sea=ok((), name, "sea_attrs"), pvs=ok(_pvs(), name, "lspv"))
+
+
+def _pvs() -> tuple[PhysicalVolume, ...]:
+    """lspv of a case VIOS: rootvg on hdisk0, the client disks hdisk2-hdisk4 in no volume group, hdisk9 free."""
+    return tuple(PhysicalVolume(d, f"00f6db0a6c7aece{n}", vg, "active" if vg else None, Span(n + 2, n + 2))
+                 for n, (d, vg) in enumerate((("hdisk0", "rootvg"), ("hdisk2", None), ("hdisk3", None),
+                                              ("hdisk4", None), ("hdisk9", None))))
 
 
 def client(system: ManagedSystem, pid: int, name: str, env: PartitionEnv, os_version: str) -> ClientLpar:
@@ -265,3 +277,14 @@ def build_snapshot(root: Path) -> Snapshot:
                    command=BY_ID[command_id].line, output=data, started=CAPTURED_AT, ended=CAPTURED_AT,
                    managed_system=system)
     return open_snapshot(root)
+
+
+def plan_of(estate: Estate, findings: list[Finding] | tuple[Finding, ...],
+            services: dict[str, BusinessService] | None = None) -> Plan:
+    return build_plan(estate, findings, context(services=services))
+
+
+def view_of(estate: Estate, findings: list[Finding] | tuple[Finding, ...],
+            services: dict[str, BusinessService] | None = None) -> ReportView:
+    """The case's view as the main job builds it: plan, then view (shipped catalogue and data)."""
+    return build_view(plan_of(estate, findings, services), generated_at=GENERATED_AT)

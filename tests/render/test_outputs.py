@@ -18,7 +18,7 @@ from viosaudit.errors import RenderError
 from viosaudit.jsonable import to_jsonable
 from viosaudit.render import ReportFiles, render_html, write_reports
 from viosaudit.render.evidence import write_evidence
-from viosaudit.render.viewmodel import ReportView
+from viosaudit.render.view import ReportView
 from viosaudit.render.xlsx import DECISIONS, safe_text
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import Snapshot, open_snapshot

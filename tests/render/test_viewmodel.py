@@ -9,19 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from render_case import GENERATED_AT, build_estate, build_findings, build_services
+from render_case import GENERATED_AT, build_estate, build_findings, build_services, view_of
 
 from viosaudit.jsonable import to_jsonable
 from viosaudit.model import Collected, Estate, Observed
-from viosaudit.render.viewmodel import (
-    STATUS_ACTION,
-    STATUS_OK,
-    STATUS_RISK,
-    STATUS_UNKNOWN,
-    ReportView,
-    build_view,
-)
+from viosaudit.plan import Design, Effect, EntityStatus, OverallStatus
+from viosaudit.render.view import ReportView
+from viosaudit.render.wording import words
 from viosaudit.rules.base import Finding, Severity, Verdict
+
+STATUS_ACTION, STATUS_OK, STATUS_RISK, STATUS_UNKNOWN = (
+    OverallStatus.ACTION, OverallStatus.OK, OverallStatus.RISK, OverallStatus.UNKNOWN
+)
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -53,7 +52,7 @@ def test_view_is_plain_data(view: ReportView) -> None:
 
 def test_generated_at_is_passed_through(view: ReportView) -> None:
     assert view.generated_at == GENERATED_AT
-    again = build_view(build_estate(), build_findings(build_estate()), build_services(), generated_at=GENERATED_AT)
+    again = view_of(build_estate(), build_findings(build_estate()), build_services())
     assert again == view
 
 
@@ -69,22 +68,22 @@ def test_status_and_counts(view: ReportView) -> None:
 
 
 def test_findings_worst_first(view: ReportView) -> None:
-    assert [g.severity for g in view.open_findings] == ["Critical", "High", "Medium"]
+    assert [g.severity for g in view.open_findings] == [Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM]
     critical = view.open_findings[0].findings
-    assert [f.verdict for f in critical] == ["FAIL", "FAIL", "FAIL", "UNKNOWN"]
-    assert [f.verdict for f in view.passed_findings] == ["PASS"]
+    assert [f.status for f in critical] == ["FAIL", "FAIL", "FAIL", "UNKNOWN"]
+    assert [f.status for f in view.passed_findings] == ["PASS"]
     b1 = next(f for f in critical if f.subject == "P8-BRANCH-B / vios_b1")
-    assert b1.outage == "yes"
+    assert b1.outage is True
     assert b1.evidence == ("captures/vios_b1/lslpp_lc.txt:2-2", "captures/vios_b1/emgr_l.txt:1-1")
     assert [(s.partition, s.service) for s in b1.services] == [("crm01", "CRM"), ("mail01", "Mail")]
 
 
 def test_accepted_risk_is_marked_not_hidden(view: ReportView) -> None:
     row = next(f for f in view.findings if f.key == "system_single_vios:21BBBB2")
-    assert row.verdict == "ACCEPTED (FAIL)"
+    assert row.status == "ACCEPTED (FAIL)" and row.verdict is Verdict.FAIL and row.accepted
     assert "Head of Infrastructure" in row.acceptance and "2024-12-31" in row.acceptance
     expired = next(f for f in view.findings if f.key == "lpar_single_path_storage:78AAAA1:5")
-    assert expired.verdict == "FAIL" and "expired on 2024-03-31" in expired.acceptance_expired
+    assert expired.status == "FAIL" and "expired on 2024-03-31" in expired.acceptance_expired
     assert len(view.summary.accepted) == 2
     assert "CHG0041231" in view.summary.accepted[0]
 
@@ -98,24 +97,24 @@ def test_risk_is_carried(view: ReportView) -> None:
 
 def test_missing_vios_is_unknown_never_ok(view: ReportView) -> None:
     c2 = next(v for v in view.inventory.vios if v.name == "vios_c2")
-    assert (c2.status, c2.level, c2.ifixes, c2.data) == ("unknown", "not collected", "not collected",
+    assert (c2.status, c2.level, c2.ifixes, c2.data) == (EntityStatus.UNKNOWN, "not collected", "not collected",
                                                          "not collected: all")
     c_sys = next(s for s in view.inventory.systems if s.name == "P10-DR-C")
-    assert c_sys.status == "unknown"
+    assert c_sys.status is EntityStatus.UNKNOWN
     dr01 = next(c for c in view.inventory.clients if c.name == "dr01")
     assert dr01.redundancy.startswith("unknown")
 
 
 def test_unreadable_data_shows_on_an_exposed_vios(view: ReportView) -> None:
     b1 = next(v for v in view.inventory.vios if v.name == "vios_b1")
-    assert (b1.status, b1.data) == ("exposed", "unreadable: network mappings")
+    assert (b1.status, b1.data) == (EntityStatus.EXPOSED, "unreadable: network mappings")
 
 
 def test_dual_change_patches_backup_first_after_path_checks(view: ReportView) -> None:
     ch = next(c for c in view.changes if c.managed_system == "P9-PROD-A")
-    assert ch.design == "dual VIOS"
+    assert ch.design is Design.DUAL
     assert [p.vios for p in ch.patch_order] == ["vios_a2", "vios_a1"]
-    assert ch.outage == "yes" and ch.outage_partitions == ("batch01",)
+    assert ch.outage and ch.outage_partitions == ("batch01",)
     plan = "\n".join(ch.implementation_plan)
     assert plan.index("Verify paths before") < plan.index("Patch vios_a2") < plan.index("Patch vios_a1")
     assert "Do not continue until every path is back" in plan
@@ -129,23 +128,25 @@ def test_dual_change_patches_backup_first_after_path_checks(view: ReportView) ->
 
 def test_single_vios_change_is_an_outage(view: ReportView) -> None:
     ch = next(c for c in view.changes if c.managed_system == "P8-BRANCH-B")
-    assert ch.design == "single VIOS" and ch.outage == "yes"
+    assert ch.design is Design.SINGLE and ch.outage
     assert ch.outage_partitions == ("crm01", "mail01")
     assert ch.risk_of_doing.startswith("Planned outage of 2 partitions")
     assert "corrupt data" in ch.risk_of_not_doing
-    assert [s.impact for s in ch.services] == ["outage: stopped during the fix"] * 2
+    assert [s.effect for s in ch.services] == [Effect.STOPPED] * 2
+    assert [words(s.effect) for s in ch.services] == ["outage: stopped during the fix"] * 2
     assert ch.window_hours == 2
 
 
 def test_gaps_listed_with_host_command_reason(view: ReportView) -> None:
     statuses = [(g.partition, g.command_id, g.status) for g in view.gaps]
-    assert ("vios_b1", "lsmap_net", "unreadable") in statuses
+    assert ("vios_b1", "lsmap_net", Collected.UNREADABLE) in statuses
     c2 = [g for g in view.gaps if g.partition == "vios_c2"]
     assert sorted(g.command_id for g in c2) == sorted(
         ["ioslevel", "emgr_l", "lslpp_lc", "lsmap_all", "lsmap_npiv", "lsmap_net", "lspv", "disk_reserve", "sea_attrs"]
     )
-    assert all(g.status == "not collected" and "timed out" in g.reason for g in c2)
-    assert next(g for g in view.gaps if g.status == "unreadable").where == "captures/vios_b1/lsmap_net.txt:3"
+    assert all(g.status is Collected.NOT_COLLECTED and "timed out" in g.reason for g in c2)
+    unreadable = next(g for g in view.gaps if g.status is Collected.UNREADABLE)
+    assert unreadable.where == "captures/vios_b1/lsmap_net.txt:3"
 
 
 # ---------------------------------------------------------------- status: an unknown never flatters
@@ -173,8 +174,8 @@ def _c_findings(*verdict_severity: tuple[Verdict, Severity]) -> list[Finding]:
     ]
 
 
-def _status(estate: Estate, findings: list[Finding]) -> str:
-    return build_view(estate, findings, build_services(), generated_at=GENERATED_AT).summary.status
+def _status(estate: Estate, findings: list[Finding]) -> OverallStatus:
+    return view_of(estate, findings, build_services()).summary.status
 
 
 @pytest.mark.parametrize(
@@ -190,7 +191,7 @@ def _status(estate: Estate, findings: list[Finding]) -> str:
         ([(Verdict.FAIL, Severity.CRITICAL), (Verdict.UNKNOWN, Severity.CRITICAL)], STATUS_ACTION),
     ],
 )
-def test_status_from_verdicts(findings: list[tuple[Verdict, Severity]], expected: str) -> None:
+def test_status_from_verdicts(findings: list[tuple[Verdict, Severity]], expected: OverallStatus) -> None:
     assert _status(_only_system_c(complete=True), _c_findings(*findings)) == expected
 
 
@@ -198,7 +199,7 @@ def test_accepted_critical_fail_is_at_risk_not_ok() -> None:
     from render_case import ACCEPTED
 
     findings = [replace(f, acceptance=ACCEPTED) for f in _c_findings((Verdict.FAIL, Severity.CRITICAL))]
-    view = build_view(_only_system_c(complete=True), findings, {}, generated_at=GENERATED_AT)
+    view = view_of(_only_system_c(complete=True), findings)
     assert view.summary.status == STATUS_RISK
     assert view.summary.headline.startswith("Nothing needs action now; 1 risk formally accepted")
     assert view.changes == ()  # the decision was to live with it: no change proposed
@@ -209,26 +210,24 @@ def test_expected_gap_alone_does_not_block_ok() -> None:
 
     estate = _only_system_c(complete=True)
     gap = EstateGap("hmc1", "lshmc_v", "offline collection: HMC version not gathered", None, None, expected=True)
-    view = build_view(replace(estate, gaps=(gap,)), _c_findings((Verdict.PASS, Severity.CRITICAL)), {},
-                      generated_at=GENERATED_AT)
+    view = view_of(replace(estate, gaps=(gap,)), _c_findings((Verdict.PASS, Severity.CRITICAL)))
     assert view.summary.status == STATUS_OK
-    assert [(g.command_id, g.expected) for g in view.gaps] == [("lshmc_v", "yes")]
+    assert [(g.command_id, g.expected) for g in view.gaps] == [("lshmc_v", True)]
     failed = replace(gap, expected=False)
-    view = build_view(replace(estate, gaps=(failed,)), _c_findings((Verdict.PASS, Severity.CRITICAL)), {},
-                      generated_at=GENERATED_AT)
+    view = view_of(replace(estate, gaps=(failed,)), _c_findings((Verdict.PASS, Severity.CRITICAL)))
     assert view.summary.status == STATUS_UNKNOWN
 
 
 def test_info_findings_are_listed_but_decide_nothing() -> None:
     findings = _c_findings((Verdict.PASS, Severity.CRITICAL), (Verdict.UNKNOWN, Severity.INFO))
-    view = build_view(_only_system_c(complete=True), findings, {}, generated_at=GENERATED_AT)
+    view = view_of(_only_system_c(complete=True), findings)
     assert view.summary.status == STATUS_OK
-    assert [g.severity for g in view.open_findings] == ["Info"]
+    assert [g.severity for g in view.open_findings] == [Severity.INFO]
 
 
 def test_missing_vios_data_without_any_finding_is_not_ok() -> None:
     estate = _only_system_c(complete=False)
-    view = build_view(estate, _c_findings((Verdict.PASS, Severity.CRITICAL)), {}, generated_at=GENERATED_AT)
+    view = view_of(estate, _c_findings((Verdict.PASS, Severity.CRITICAL)))
     assert view.summary.status == STATUS_UNKNOWN
     assert view.counts.vios_unknown == 1
     assert "could not be fully checked" in view.summary.headline
@@ -243,15 +242,14 @@ def test_unreadable_observed_counts_as_missing() -> None:
     estate = _only_system_c(complete=True)
     c1 = estate.vioses[0]
     broken = replace(c1, filesets=Observed(Collected.UNREADABLE, None, None, "line 4: unexpected text"))
-    view = build_view(replace(estate, vioses=(broken,)), _c_findings((Verdict.PASS, Severity.CRITICAL)), {},
-                      generated_at=GENERATED_AT)
+    view = view_of(replace(estate, vioses=(broken,)), _c_findings((Verdict.PASS, Severity.CRITICAL)))
     assert view.summary.status == STATUS_UNKNOWN
-    assert view.inventory.vios[0].status == "unknown"
-    assert [(g.command_id, g.status) for g in view.gaps] == [("lslpp_lc", "unreadable")]
+    assert view.inventory.vios[0].status is EntityStatus.UNKNOWN
+    assert [(g.command_id, g.status) for g in view.gaps] == [("lslpp_lc", Collected.UNREADABLE)]
 
 
 def test_empty_estate_is_unknown_not_ok() -> None:
     estate = replace(build_estate(), systems=(), vioses=(), clients=(), paths=(), links=(), gaps=())
-    view = build_view(estate, [], {}, generated_at=GENERATED_AT)
+    view = view_of(estate, [])
     assert view.summary.status == STATUS_UNKNOWN
     assert view.changes == ()

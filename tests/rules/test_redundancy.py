@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from builders import MISSING, EstateBuilder
+from builders import MISSING, EstateBuilder, context
 from viosaudit.model import PathKind
 from viosaudit.rules import evaluate, load_rules
-from viosaudit.rules.base import Finding, RuleContext, Verdict
+from viosaudit.rules.base import Finding, Verdict
 
 RULES = load_rules(("system_single_vios", "lpar_single_path_storage"))
 
 
 def run(builder: EstateBuilder) -> dict[str, Finding]:
-    findings = evaluate(builder.build(), RuleContext(today=date(2026, 11, 25)), RULES)
+    findings = evaluate(builder.build(), context(), RULES)
     return {f.key: f for f in findings}
 
 
@@ -95,7 +93,7 @@ def test_vlan_bridged_by_one_vios_only_fails_and_counts_as_outage() -> None:
     b = dual().vlan("v1", "app").vlan("v1", "db").vlan("v2", "db")
     b.vscsi("v1", "app").vscsi("v2", "app")
     estate = b.build()
-    findings = {f.key: f for f in evaluate(estate, RuleContext(today=date(2026, 11, 25)), NETWORK)}
+    findings = {f.key: f for f in evaluate(estate, context(), NETWORK)}
     assert findings["lpar_single_path_network:SNS:3"].verdict is Verdict.FAIL
     assert findings["lpar_single_path_network:SNS:4"].verdict is Verdict.PASS
     from viosaudit.rules.topology import Topology
@@ -107,5 +105,5 @@ def test_vlan_bridged_by_one_vios_only_fails_and_counts_as_outage() -> None:
 
 def test_vlan_data_not_collected_is_unknown() -> None:
     b = dual().vlan("v1", "app").gap("S", "lshwres_eth")
-    findings = {f.key: f for f in evaluate(b.build(), RuleContext(today=date(2026, 11, 25)), NETWORK)}
+    findings = {f.key: f for f in evaluate(b.build(), context(), NETWORK)}
     assert findings["lpar_single_path_network:SNS:3"].verdict is Verdict.UNKNOWN

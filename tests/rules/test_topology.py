@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from builders import EstateBuilder
+from builders import EstateBuilder, context
 from viosaudit.model import BackingKind, PathKind
 from viosaudit.rules import evaluate, load_rules
-from viosaudit.rules.base import Finding, RuleContext, Verdict
+from viosaudit.rules.base import Finding, Verdict
 from viosaudit.rules.topology import Pairing, Redundancy, Topology
 
 RULES = load_rules(("system_single_vios", "lpar_single_path_storage", "lpar_single_path_network"))
@@ -18,7 +18,7 @@ def dual(state2: str = "Running") -> EstateBuilder:
 
 
 def run(b: EstateBuilder) -> dict[str, Finding]:
-    return {f.key: f for f in evaluate(b.build(), RuleContext(today=date(2026, 12, 1)), RULES)}
+    return {f.key: f for f in evaluate(b.build(), context(date(2026, 12, 1)), RULES)}
 
 
 def guessed(b: EstateBuilder, vios: str, *disks: tuple[str, str]) -> EstateBuilder:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from builders import EstateBuilder
+from builders import EstateBuilder, context
 from viosaudit.model import Collected, Observed
 from viosaudit.rules import evaluate, load_rules
-from viosaudit.rules.base import Finding, RuleContext, Verdict
+from viosaudit.rules.base import Finding, Verdict
 
 RULES = load_rules(("vios_disk_reserve",))
 
 
 def run(builder: EstateBuilder) -> dict[str, Finding]:
-    findings = evaluate(builder.build(), RuleContext(today=date(2026, 11, 25)), RULES)
+    findings = evaluate(builder.build(), context(), RULES)
     return {f.subject.name: f for f in findings}
 
 
@@ -41,7 +39,7 @@ def test_no_reserve_and_pr_shared_pass() -> None:
 def test_not_collected_is_one_unknown_per_vios_not_per_disk() -> None:
     b = dual("hdisk2", "hdisk3", "hdisk4").reserve("v1", hdisk2="no_reserve", hdisk3="no_reserve", hdisk4="no_reserve")
     b.replace_vios("v2", disk_reserve=Observed(Collected.UNREADABLE, reason="line 3 garbled"))
-    findings = evaluate(b.build(), RuleContext(today=date(2026, 11, 25)), RULES)
+    findings = evaluate(b.build(), context(), RULES)
     unknown = [f for f in findings if f.verdict is Verdict.UNKNOWN]
     assert len(unknown) == 1 and unknown[0].subject.name == "v2"
     assert "cannot tell: reserve_policy not collected" in unknown[0].title

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from builders import EstateBuilder
+from builders import EstateBuilder, context
 from viosaudit.rules import evaluate, load_rules
-from viosaudit.rules.base import RuleContext, Severity, Verdict
+from viosaudit.rules.base import Severity, Verdict
 from viosaudit.rules.lifecycle import load_lifecycle
 
 EXAMPLE = load_lifecycle(Path(__file__).parent / "data" / "lifecycle.toml")
@@ -28,7 +28,7 @@ def verdicts(today: date) -> dict[str, tuple[Verdict, Severity]]:
         start=1,
     ):
         b.vios("S", pid, name, level=level)
-    ctx = RuleContext(today=today, lifecycle=EXAMPLE)
+    ctx = context(today, lifecycle=EXAMPLE)
     return {f.subject.name: (f.verdict, f.severity) for f in evaluate(b.build(), ctx, RULES)}
 
 
@@ -50,7 +50,7 @@ def test_within_180_days_of_eofs_is_a_medium_failure() -> None:
 def test_findings_carry_the_support_status_date_and_ibms_estimate() -> None:
     b = EstateBuilder().system("S").vios("S", 1, "v1", level="4.1.0.21").vios("S", 2, "v2", level="2.2.6.65")
     found = {
-        f.subject.name: f for f in evaluate(b.build(), RuleContext(today=date(2027, 7, 1), lifecycle=EXAMPLE), RULES)
+        f.subject.name: f for f in evaluate(b.build(), context(date(2027, 7, 1), lifecycle=EXAMPLE), RULES)
     }
     new = dict(found["v1"].facts)
     assert new["support"] == "out-of-service" and new["eofs"] == "2027-06-30" and new["eofs_estimated"] == "yes"

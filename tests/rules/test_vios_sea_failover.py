@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from builders import EstateBuilder, sea
+from builders import EstateBuilder, context, sea
 from viosaudit.model import Collected, Observed
 from viosaudit.rules import evaluate, load_rules
-from viosaudit.rules.base import Finding, RuleContext, Verdict
+from viosaudit.rules.base import Finding, Verdict
 
 RULES = load_rules(("vios_sea_failover",))
 
 
 def run(builder: EstateBuilder) -> dict[str, Finding]:
-    findings = evaluate(builder.build(), RuleContext(today=date(2026, 11, 25)), RULES)
+    findings = evaluate(builder.build(), context(), RULES)
     return {f.subject.name: f for f in findings}
 
 

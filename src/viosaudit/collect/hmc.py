@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 
 from viosaudit.commands import Command, Role
-from viosaudit.model import ManagedSystemRecord, PartitionEnv, PartitionRecord
+from viosaudit.model import ManagedSystemRecord, PartitionEnv, PartitionRecord, vios_serving
 from viosaudit.parse import lssyscfg_lpar, lssyscfg_sys
 
 from .plan import HMC_MODE_ROOT_GAP, Skip, Step, hmc_inventory, hmc_per_system, vios_commands
@@ -64,4 +64,4 @@ class HmcHook:
     @staticmethod
     def running_vios(partitions: tuple[PartitionRecord, ...]) -> tuple[PartitionRecord, ...]:
         """VIOS partitions that can answer viosvrcmd now (state Running)."""
-        return tuple(p for p in partitions if p.env is PartitionEnv.VIOS and p.state == "Running")
+        return tuple(p for p in partitions if p.env is PartitionEnv.VIOS and vios_serving(p.state) is True)

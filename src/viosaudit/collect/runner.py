@@ -33,7 +33,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from viosaudit.commands import Role
+from viosaudit.commands import Feeds, Role
 from viosaudit.config import CollectSettings, HostSpec
 from viosaudit.errors import CollectError, ParseError
 from viosaudit.model import ManagedSystemRecord, PartitionEnv, PartitionRecord
@@ -140,7 +140,8 @@ class Runner:
                     discover = self._on_systems(spec.name)
                     steps = self.hmc_hook.inventory(spec.name)
                     self._enqueue_all(
-                        spec.name, [_Task(s, discover if s.command.id == "lssyscfg_sys" else None) for s in steps]
+                        spec.name,
+                        [_Task(s, discover if s.command.feeds is Feeds.SYSTEMS else None) for s in steps],
                     )
                 for spec in self.settings.vioses:
                     if spec.managed_system is not None or not self.settings.hmcs:
@@ -432,7 +433,7 @@ class Runner:
             self._enqueue_all(
                 hmc,
                 [
-                    _Task(step, self._on_partitions(hmc, system) if step.command.id == "lssyscfg_lpar" else None)
+                    _Task(step, self._on_partitions(hmc, system) if step.command.feeds is Feeds.PARTITIONS else None)
                     for step in self.hmc_hook.per_system(hmc, system.name)
                 ],
             )

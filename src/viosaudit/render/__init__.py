@@ -1,6 +1,6 @@
 """The last stage: one ReportView -> the management PDF, the CAB workbook and the evidence zip.
 
-    view = build_view(estate, findings, services, generated_at="2024-05-06T07:30:00Z")
+    view = build_view(build_plan(estate, findings, ctx), generated_at="2024-05-06T07:30:00Z")
     files = write_reports(view, snapshot, Path("reports/2024-05-06"), findings=findings)
 """
 

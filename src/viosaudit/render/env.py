@@ -1,14 +1,16 @@
 """The one jinja Environment: site templates first (branding wins), then the packaged ones.
 
-Templates are HTML/CSS only and see nothing but a ``ReportView`` (``view``); filters are registered in
-``register_filters`` and produce text or data, never HTML (no markup is built in Python).
+Templates are HTML/CSS/text only and see nothing but a ``ReportView`` (``view``) or one of its rows;
+filters are registered in ``register_filters`` and produce text or data, never HTML (no markup is
+built in Python). Statuses reach the templates as enums and become words through the ``words`` filter.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from jinja2 import (
     BaseLoader,
@@ -17,10 +19,12 @@ from jinja2 import (
     FileSystemLoader,
     PackageLoader,
     StrictUndefined,
+    TemplateRuntimeError,
     select_autoescape,
 )
 
-from viosaudit.rules.wording import plural
+from viosaudit.render.wording import words
+from viosaudit.rules.wording import and_list, plural
 
 _CODE = re.compile(r"`([^`]+)`")
 
@@ -40,16 +44,6 @@ def code_segments(text: str) -> list[tuple[str, bool]]:
     if pos < len(text):
         out.append((text[pos:], False))
     return out
-
-
-def human_list(items: Sequence[str], empty: str = "none") -> str:
-    """``["a", "b", "c"]`` -> "a, b and c"; an empty list -> ``empty``."""
-    items = [i for i in items if i]
-    if not items:
-        return empty
-    if len(items) == 1:
-        return items[0]
-    return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 _ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -74,10 +68,19 @@ def css_class(text: str) -> str:
 def register_filters(env: Environment) -> None:
     """Every filter the templates may use, in one place."""
     env.filters["plural"] = plural
-    env.filters["human_list"] = human_list
+    env.filters["and_list"] = and_list
+    env.filters["words"] = words
     env.filters["code_segments"] = code_segments
     env.filters["css_class"] = css_class
     env.filters["when"] = when
+
+
+def shown(value: Any) -> Any:
+    """Every ``{{ ... }}`` passes here: a status enum printed without the ``words`` filter would show
+    its code ("action") instead of its words ("ACTION NEEDED"), so it is an error."""
+    if isinstance(value, Enum):
+        raise TemplateRuntimeError(f"{type(value).__name__}.{value.name} printed as is: use the words filter")
+    return value
 
 
 def make_env(user_dir: Path | None = None) -> Environment:
@@ -98,6 +101,7 @@ def make_env(user_dir: Path | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=shown,
     )
     register_filters(env)
     return env

@@ -30,7 +30,7 @@ from typing import Any
 from viosaudit.errors import RenderError, SnapshotError
 from viosaudit.jsonable import to_jsonable
 from viosaudit.render.env import make_env
-from viosaudit.render.viewmodel import ReportView
+from viosaudit.render.view import ReportView
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import MANIFEST, Snapshot
 

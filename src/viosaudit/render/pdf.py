@@ -8,7 +8,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from viosaudit.errors import RenderError
 from viosaudit.render.env import make_env
-from viosaudit.render.viewmodel import ReportView
+from viosaudit.render.view import ReportView
 
 TEMPLATE = "report.html"
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -23,7 +24,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from viosaudit.errors import RenderError
-from viosaudit.render.viewmodel import ChangeRow, FindingRow, ReportView, ServiceImpact
+from viosaudit.render.view import ChangeRow, FindingRow, ReportView, ServiceImpact
+from viosaudit.render.wording import words
 
 DECISIONS = ("Approve", "Reject", "Defer", "Accept risk")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -62,6 +64,8 @@ def safe_text(value: str) -> str:
 def put(ws: Worksheet, row: int, column: int, value: Value) -> Cell:
     """Write one cell; the only function in this module that sets a cell value."""
     cell = ws.cell(row=row, column=column)
+    if isinstance(value, Enum):
+        raise RenderError(f"sheet {ws.title}: {type(value).__name__}.{value.name} written as is: use words()")
     if isinstance(value, str):
         cell.value = safe_text(value)
         cell.data_type = "s"  # a string, never a formula, whatever openpyxl would guess
@@ -77,8 +81,8 @@ def _lines(values: Sequence[str]) -> str:
 def _services_text(services: Sequence[ServiceImpact]) -> str:
     return _lines(
         [
-            f"{s.service} ({s.criticality}; {s.owner or 'owner not recorded'}): "
-            f"{', '.join(s.partitions)}: {s.impact}"
+            f"{s.service} ({words(s.criticality)}; {s.owner or 'owner not recorded'}): "
+            f"{', '.join(s.partitions)}: {words(s.effect)}"
             for s in services
         ]
     )
@@ -132,11 +136,13 @@ def _summary(ws: Worksheet, view: ReportView) -> None:
     s = view.summary
     rows: list[tuple[Value, Value]] = [
         ("Report", view.title),
-        ("Overall status", s.status),
+        ("Overall status", words(s.status)),
         ("In one line", s.headline),
         ("Servers exposed", f"{c.systems_exposed} of {c.systems}"),
         ("I/O servers (VIOS) exposed", f"{c.vios_exposed} of {c.vios}"),
         ("I/O servers with unknown status", f"{c.vios_unknown} of {c.vios}"),
+        ("I/O servers IBM no longer ships fixes for", f"{c.vios_out_of_support} of {c.vios}"),
+        ("I/O servers whose fix support ends within 180 days", f"{c.vios_support_ending} of {c.vios}"),
         ("Virtual machines needing an outage to fix", f"{c.outage_partitions} of {c.clients}"),
         (
             "Findings",
@@ -180,12 +186,12 @@ FINDING_COLUMNS = (
 
 def _finding_row(f: FindingRow) -> tuple[Value, ...]:
     services = _lines(
-        [f"{s.partition}: {s.service} ({s.criticality}{', ' + s.owner if s.owner else ''})" for s in f.services]
+        [f"{s.partition}: {s.service} ({words(s.criticality)}{', ' + s.owner if s.owner else ''})" for s in f.services]
     )
     return (
         f.key,
-        f.verdict,
-        f.severity,
+        f.status,
+        words(f.severity),
         f.title,
         f.subject,
         f.rule_id,
@@ -198,7 +204,7 @@ def _finding_row(f: FindingRow) -> tuple[Value, ...]:
         f.technical,
         f.remediation,
         services,
-        f.outage,
+        words(f.outage),
         _lines(f.evidence),
         _lines(f.references),
     )
@@ -215,6 +221,7 @@ CHANGE_COLUMNS = (
     Column("Window needed", 34),
     Column("Outage", 8),
     Column("Outage: partitions", 20),
+    Column("Not running (not interrupted)", 20),
     Column("Business services touched", 45),
     Column("Risk of doing", 45),
     Column("Risk of not doing", 45),
@@ -236,12 +243,13 @@ def _change_row(ch: ChangeRow) -> tuple[Value, ...]:
         ch.title,
         ch.statement,
         ch.managed_system,
-        ch.design,
-        ch.severity,
+        words(ch.design),
+        words(ch.severity),
         order,
         ch.window,
-        ch.outage,
+        words(ch.outage),
         _lines(ch.outage_partitions),
+        _lines(ch.not_running),
         _services_text(ch.services),
         ch.risk_of_doing,
         ch.risk_of_not_doing,
@@ -300,18 +308,18 @@ def _inventory(ws: Worksheet, view: ReportView) -> None:
     rows: list[tuple[Value, ...]] = []
     for s in inv.systems:
         rows.append(
-            ("server", s.name, s.name, s.serial, s.state, s.type_model, "", "", "", s.status, s.design,
+            ("server", s.name, s.name, s.serial, s.state, s.type_model, "", "", "", words(s.status), words(s.design),
              f"{s.vios_count} VIOS, {s.client_count} clients", "", "", "")
         )
     for v in inv.vios:
         rows.append(
             ("VIOS", v.managed_system, v.name, v.partition_id, v.state, "VIOS", v.level, v.ifixes, v.data,
-             v.status, "", f"{v.clients_served} clients", "", "", "")
+             words(v.status), "", f"{v.clients_served} clients", "", "", "")
         )
     for c in inv.clients:
         rows.append(
             ("client", c.managed_system, c.name, c.partition_id, c.state, c.os_version or c.env, "", "", "", "",
-             c.redundancy, _lines(c.paths), c.service, c.owner, c.criticality)
+             c.redundancy, _lines(c.paths), c.service, c.owner, words(c.criticality))
         )
     _table(ws, INVENTORY_COLUMNS, rows)
 
@@ -331,7 +339,8 @@ GAP_COLUMNS = (
 
 def _gaps(ws: Worksheet, view: ReportView) -> None:
     rows = [
-        (g.status, g.host, g.managed_system, g.partition, g.command_id, g.command, g.reason, g.where, g.expected)
+        (words(g.status), g.host, g.managed_system, g.partition, g.command_id, g.command, g.reason, g.where,
+         words(g.expected))
         for g in view.gaps
     ]
     _table(ws, GAP_COLUMNS, rows)

@@ -16,7 +16,7 @@ from typing import Any
 
 from viosaudit.errors import CatalogueError
 from viosaudit.model import Estate
-from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity
+from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity, worst_first
 from viosaudit.rules.risk import assess_risk
 from viosaudit.rules.topology import Topology
 
@@ -87,11 +87,12 @@ def load_rules(ids: tuple[str, ...] = RULE_IDS) -> tuple[Rule, ...]:
 
 
 def evaluate(estate: Estate, ctx: RuleContext, rules: tuple[Rule, ...] | None = None) -> tuple[Finding, ...]:
-    """Run every rule over the estate; findings are sorted worst first, then by subject."""
-    ctx = replace(ctx, topology=Topology(estate))
-    findings = [
+    """Run every rule over the estate; findings come worst first (``rules.base.finding_order``).
+
+    The context's topology is reused when it was built for this estate (``load_context``), else built.
+    """
+    if ctx.topology is None or ctx.topology.estate is not estate:
+        ctx = replace(ctx, topology=Topology(estate))
+    return worst_first(
         assess_risk(f, estate, ctx) for rule in rules or load_rules() for f in rule.evaluate(estate, ctx, rule.meta)
-    ]
-    order = {"fail": 0, "unknown": 1, "pass": 2}
-    findings.sort(key=lambda f: (order[f.verdict.value], f.severity.rank, f.subject.label, f.key))
-    return tuple(findings)
+    )

@@ -345,10 +345,6 @@ def fixed_level_for(apar: Apar, level: Level) -> Level | None:
     return None
 
 
-def fileset_ranges_for(apar: Apar, fileset: str) -> tuple[FilesetRange, ...]:
-    return tuple(fr for fr in apar.fileset_ranges if fr.fileset == fileset)
-
-
 @dataclass(frozen=True, slots=True)
 class Precondition:
     """Whether one feature an APAR needs is in use on the VIOS: True, False, or None (not known)."""

@@ -3,7 +3,7 @@ and the evidence lines it rests on."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -15,6 +15,7 @@ from viosaudit.model import SourceRef
 if TYPE_CHECKING:
     from viosaudit.rules.catalogue import Catalogue
     from viosaudit.rules.lifecycle import Lifecycle
+    from viosaudit.rules.risk import Likelihoods
     from viosaudit.rules.topology import Topology
 
 
@@ -24,6 +25,14 @@ class Verdict(StrEnum):
     FAIL = "fail"
     UNKNOWN = "unknown"
     PASS = "pass"
+
+    @property
+    def rank(self) -> int:
+        """Worst first: FAIL 0, UNKNOWN 1, PASS 2."""
+        return _VERDICT_RANK[self]
+
+
+_VERDICT_RANK = {Verdict.FAIL: 0, Verdict.UNKNOWN: 1, Verdict.PASS: 2}
 
 
 class Severity(StrEnum):
@@ -120,11 +129,6 @@ class Finding:
         """A failing or unknown finding covered by an acceptance in force: shown, marked, not hidden."""
         return self.acceptance is not None
 
-    @property
-    def status(self) -> str:
-        """What the reports print: FAIL, UNKNOWN, PASS, or ACCEPTED (FAIL) / ACCEPTED (UNKNOWN)."""
-        word = self.verdict.value.upper()
-        return f"ACCEPTED ({word})" if self.accepted else word
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +147,18 @@ class RuleMeta:
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    """Everything a rule may consult besides the estate; passed in, never imported (STYLE 9)."""
+    """Everything a rule may consult besides the estate; passed in, never imported or loaded (STYLE 9).
+
+    The data files (APAR catalogue, lifecycle, likelihoods) are read once per run, before the rules, by
+    ``viosaudit.rules.context.load_context``; a rule never opens a file or keeps a module-level cache,
+    so a test hands it exactly the data it means.
+    """
 
     today: date
+    catalogue: Catalogue
+    lifecycle: Lifecycle
+    likelihoods: Likelihoods
     services: Mapping[str, BusinessService] = field(default_factory=dict)
-    catalogue: Catalogue | None = None
-    lifecycle: Lifecycle | None = None
     topology: Topology | None = None
 
     @property
@@ -156,3 +166,12 @@ class RuleContext:
         if self.topology is None:
             raise RuntimeError("run rules through viosaudit.rules.evaluate(), which builds the topology")
         return self.topology
+
+
+def finding_order(f: Finding) -> tuple[int, int, str, str]:
+    """The one order of findings in every output: worst verdict, then worst severity, subject, key."""
+    return (f.verdict.rank, f.severity.rank, f.subject.label, f.key)
+
+
+def worst_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=finding_order))

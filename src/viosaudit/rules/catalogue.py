@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from importlib import resources
 from pathlib import Path
@@ -168,6 +168,14 @@ class FilesetRange:
 
 
 @dataclass(frozen=True, slots=True)
+class Fix:
+    """The VIOS levels that carry a fix (on one release line) and the interim fixes that remediate."""
+
+    levels: tuple[Level, ...]
+    ifixes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Apar:
     """One catalogue record. ``sources`` maps each field name to the URL it was taken from."""
 
@@ -194,6 +202,15 @@ class Apar:
 
     def source(self, field_name: str) -> str | None:
         return dict(self.sources).get(field_name)
+
+    def fix_for(self, release: str | None) -> Fix:
+        """What fixes this record on one VIOS release line (``None``: the line is not known): the VIOS
+        levels that carry the fix on that line, and every interim fix named for it."""
+        levels = tuple(
+            dict.fromkeys(r.fixed for r in self.level_ranges if r.fixed and (release is None or r.release == release))
+        )
+        ifixes = tuple(sorted({*self.ifixes, *(i for r in self.level_ranges for i in r.ifixes)}))
+        return Fix(levels, ifixes)
 
     @property
     def remediation_ids(self) -> tuple[str, ...]:
@@ -727,7 +744,3 @@ def dump_catalogue(catalogue: Catalogue) -> str:
     """A whole catalogue as TOML text (e.g. after ``import_records``), readable by ``load_catalogue``."""
     head = f"# viosaudit APAR catalogue (written by viosaudit from {catalogue.path})\nschema = {SCHEMA_VERSION}\n"
     return head + "".join("\n" + dump_record(a) for a in catalogue.apars)
-
-
-def with_origin(apar: Apar, origin: str) -> Apar:
-    return replace(apar, origin=origin)

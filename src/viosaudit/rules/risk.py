@@ -1,13 +1,14 @@
 """Business risk of each finding: likelihood, impact (from the criticality of the partitions involved)
-and maintenance impact (what fixing it costs). Likelihood defaults are data: rules/data/risk.toml."""
+and maintenance impact (what fixing it costs). Likelihood defaults are data (``rules/data/risk.toml``),
+read once per run by ``load_likelihoods`` and handed to the rules in ``RuleContext.likelihoods``."""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from viosaudit.business import Criticality, service_of
@@ -19,39 +20,53 @@ from viosaudit.rules.wording import maintenance_phrase, plural, services_phrase
 
 
 class Likelihood(StrEnum):
+    """How likely a finding is to turn into an incident, in the words a CAB uses; least likely first."""
+
     RARE = "rare"
     UNLIKELY = "unlikely"
     POSSIBLE = "possible"
     LIKELY = "likely"
     CERTAIN = "certain"
 
+    @property
+    def rank(self) -> int:
+        return list(Likelihood).index(self)
+
 
 @dataclass(frozen=True, slots=True)
-class RiskTable:
+class Likelihoods:
+    """The likelihood table (``risk.toml``): per APAR, per APAR type and per rule, with why."""
+
     apar_type: dict[str, tuple[Likelihood, str]]
     apar: dict[str, tuple[Likelihood, str]]
     rule: dict[str, tuple[Likelihood, str]]
 
 
-@cache
-def risk_table() -> RiskTable:
-    text = resources.files("viosaudit.rules").joinpath("data/risk.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+def load_likelihoods(path: Path | str | None = None) -> Likelihoods:
+    """Read the likelihood table (default: the one shipped with viosaudit), strictly."""
+    name = str(path) if path is not None else "rules/data/risk.toml"
+    try:
+        if path is None:
+            text = resources.files("viosaudit.rules").joinpath("data/risk.toml").read_text(encoding="utf-8")
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError(f"{name}: cannot read the likelihood table: {exc}") from exc
 
-    def section(name: str) -> dict[str, tuple[Likelihood, str]]:
+    def section(part: str) -> dict[str, tuple[Likelihood, str]]:
         out = {}
-        for key, entry in data.get(name, {}).items():
+        for key, entry in data.get(part, {}).items():
             try:
                 out[key] = (Likelihood(entry["level"]), str(entry["why"]))
             except (KeyError, ValueError) as exc:
-                raise CatalogueError(f"rules/data/risk.toml [{name}] {key}: {exc!r}") from exc
+                raise CatalogueError(f"{name} [{part}] {key}: {exc!r}") from exc
         return out
 
-    return RiskTable(section("apar_type"), section("apar"), section("rule"))
+    return Likelihoods(section("apar_type"), section("apar"), section("rule"))
 
 
-def _likelihood(finding: Finding, facts: dict[str, Any]) -> tuple[Likelihood, str]:
-    table = risk_table()
+def _likelihood(finding: Finding, facts: dict[str, Any], table: Likelihoods) -> tuple[Likelihood, str]:
     if finding.apar and finding.apar in table.apar:
         return table.apar[finding.apar]
     if finding.apar and facts.get("apar_type") in table.apar_type:
@@ -81,7 +96,7 @@ def assess_risk(finding: Finding, estate: Estate, ctx: RuleContext) -> Finding:
     if finding.verdict is Verdict.PASS:
         return finding
     topo = ctx.topo
-    likelihood, why = _likelihood(finding, dict(finding.facts))
+    likelihood, why = _likelihood(finding, dict(finding.facts), ctx.likelihoods)
     involved = _involved(finding, estate, topo)
     crits = [service_of(ctx.services, name).criticality for name in involved]
     impact = max(crits, key=lambda c: c.weight, default=Criticality.UNKNOWN)

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from viosaudit.model import Estate
 from viosaudit.rules.apar_match import assess
 from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity, Subject, SubjectKind, Verdict
-from viosaudit.rules.catalogue import load_catalogue
 
 
 def system_vios_level_mismatch(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iterator[Finding]:
-    catalogue = ctx.catalogue or load_catalogue()
+    catalogue = ctx.catalogue
     for system in estate.systems:
         vioses = sorted(ctx.topo.vioses_by_serial.get(system.serial, []), key=lambda v: v.name)
         if len(vioses) < 2:

@@ -24,11 +24,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from viosaudit.commands import Feeds, feeding
 from viosaudit.model import BackingKind, ClientLpar, Estate, IoPath, PartitionKey, PathKind, Vios
 
 STORAGE = (PathKind.VSCSI, PathKind.NPIV)
 ALL_KINDS = (*STORAGE, PathKind.NETWORK)
-HMC_VIEW = {PathKind.VSCSI: "lshwres_scsi", PathKind.NPIV: "lshwres_fc", PathKind.NETWORK: "lshwres_eth"}
+# The HMC view that lists each kind of virtual adapter (what the HMC knows when a VIOS is silent).
+HMC_VIEW = {
+    PathKind.VSCSI: feeding(Feeds.VSCSI_ADAPTERS).id,
+    PathKind.NPIV: feeding(Feeds.FC_ADAPTERS).id,
+    PathKind.NETWORK: feeding(Feeds.ETH_ADAPTERS).id,
+}
+PARTITION_LIST = feeding(Feeds.PARTITIONS).id
 VIOS_VIEW = {PathKind.VSCSI: "lsmap -all", PathKind.NPIV: "lsmap -all -npiv", PathKind.NETWORK: "lshwres eth"}
 
 
@@ -40,6 +47,15 @@ class Redundancy(StrEnum):
     NONE = "none"  # no working path through a running VIOS
     UNKNOWN = "unknown"  # the data to decide is missing
     UNUSED = "unused"  # configured, but nothing carries I/O and nothing is down (NPIV never logged in)
+
+
+class Fate(StrEnum):
+    """What one VIOS reboot does to a client's I/O of one kind (worst first)."""
+
+    LOST = "lost"  # some unit loses its last working path
+    UNKNOWN = "unknown"  # some unit may: the data to decide is missing
+    KEPT = "kept"  # every unit keeps a working path through another running VIOS
+    UNUSED = "unused"  # this VIOS carries none of it
 
 
 class Pairing(StrEnum):
@@ -129,8 +145,10 @@ class Topology:
         for p in estate.paths:
             self.paths_by_vios[p.vios].append(p)
             self.paths_by_client[p.client].append(p)
+        self._linked_clients: dict[PartitionKey, set[PartitionKey]] = defaultdict(set)
         for link in estate.links:
             self.linked[(link.client, link.kind)].add(link.vios)
+            self._linked_clients[link.vios].add(link.client)
         self._views_missing = {
             (s.serial, kind)
             for s in estate.systems
@@ -157,7 +175,7 @@ class Topology:
 
     def partitions_read(self, serial: str) -> bool:
         """Whether the HMC's partition list (lssyscfg -r lpar) of this system was read."""
-        return (serial, "lssyscfg_lpar") in self.estate.hmc_views
+        return (serial, PARTITION_LIST) in self.estate.hmc_views
 
     def may_serve(self, client: PartitionKey, vios: Vios, kind: PathKind) -> bool:
         """Could this VIOS (whose mappings we lack) serve the client? The HMC's adapters tell, if read
@@ -172,13 +190,14 @@ class Topology:
             return vios.key in linked
         # The HMC is silent about this client: that is evidence only where another VIOS's own mappings
         # of this kind were read and show nothing either; it never outweighs a VIOS that shows a path.
-        return bool(self.served_by(client, kind)) or not any(
-            self.collected(v, kind) for v in self.vioses_by_serial.get(client.serial, [])
-        )
+        uses_kind = any(p.kind is kind for p in self.paths_by_client.get(client, ()))
+        return uses_kind or not any(self.collected(v, kind) for v in self.vioses_by_serial.get(client.serial, []))
 
-    def served_by(self, client: PartitionKey, kind: PathKind) -> set[PartitionKey]:
-        """VIOS with any path of this kind to the client (configuration, whether or not it works)."""
-        return {p.vios for p in self.paths_by_client.get(client, ()) if p.kind is kind}
+    def clients_of(self, vios: Vios) -> tuple[ClientLpar, ...]:
+        """Clients this VIOS serves by configuration: a path in its mappings or an HMC adapter pointing at
+        it, whether or not the path works now; by partition id."""
+        keys = {p.client for p in self.paths_by_vios.get(vios.key, ())} | self._linked_clients.get(vios.key, set())
+        return tuple(self.client_by_key[k] for k in sorted(keys) if k in self.client_by_key)
 
     # ------------------------------------------------------------------ units and their verdicts
 
@@ -289,28 +308,25 @@ class Topology:
 
     # ------------------------------------------------------------------ what a VIOS reboot costs
 
-    def fate(self, client: ClientLpar, vios: Vios, kind: PathKind) -> str:
-        """'lost', 'kept', 'unknown' or 'unused': the client's I/O of one kind while ``vios`` reboots."""
+    def fate(self, client: ClientLpar, vios: Vios, kind: PathKind) -> Fate:
+        """The client's I/O of one kind while ``vios`` reboots: the worst fate of its units."""
         fates = {self._unit_fate(status, vios) for status in self.unit_statuses(client, kind)}
-        for fate in ("lost", "unknown", "kept"):
-            if fate in fates:
-                return fate
-        return "unused"
+        return next((fate for fate in _WORST_FIRST if fate in fates), Fate.UNUSED)
 
-    def _unit_fate(self, status: UnitStatus, vios: Vios) -> str:
+    def _unit_fate(self, status: UnitStatus, vios: Vios) -> Fate:
         if vios.name not in status.via and vios.name not in status.maybe:
-            return "unused"
+            return Fate.UNUSED
         others = [name for name in status.via if name != vios.name]
         if others:
             sure = status.state is Redundancy.REDUNDANT or vios.name not in status.via
-            return "kept" if sure else "unknown"
+            return Fate.KEPT if sure else Fate.UNKNOWN
         if vios.name in status.maybe or set(status.maybe) - {vios.name}:
-            return "unknown"
-        return "lost"
+            return Fate.UNKNOWN
+        return Fate.LOST
 
     def reboot_impact(self, vios: Vios) -> RebootImpact:
         """Clients interrupted by a reboot of ``vios``, those cut off but not running, and the unknown;
-        memoised (every finding about the VIOS asks)."""
+        memoised (every rule, the risk assessment and the change plan ask it)."""
         if vios.key not in self._impacts:
             self._impacts[vios.key] = self._reboot_impact(vios)
         return self._impacts[vios.key]
@@ -322,9 +338,9 @@ class Topology:
         if vios.serving is not False:
             for client in self.clients_by_serial[vios.key.serial]:
                 fates = {self.fate(client, vios, kind) for kind in ALL_KINDS}
-                if "lost" in fates:
+                if Fate.LOST in fates:
                     (stopped if client.active is False else outage).append(client)
-                elif "unknown" in fates:
+                elif Fate.UNKNOWN in fates:
                     unknown.append(client)
         missing = sorted(
             f"{VIOS_VIEW[kind]} of {v.name} {self._status_word(v, kind)}"
@@ -347,6 +363,7 @@ class Topology:
         )
 
 
+_WORST_FIRST = (Fate.LOST, Fate.UNKNOWN, Fate.KEPT)
 _KIND_WORDS = {PathKind.VSCSI: "vSCSI disks", PathKind.NPIV: "NPIV ports", PathKind.NETWORK: "networks"}
 _UNSURE = "?"
 _BY_ADDRESS = (

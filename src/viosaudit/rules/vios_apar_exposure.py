@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from viosaudit.model import Estate, Level, Vios
 from viosaudit.rules.apar_match import assess
 from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity, Subject, SubjectKind, Verdict
-from viosaudit.rules.catalogue import Apar, AparType, Catalogue, Feature, load_catalogue
+from viosaudit.rules.catalogue import Apar, AparType, Catalogue, Feature
 from viosaudit.rules.topology import RebootImpact
 from viosaudit.rules.wording import maintenance_phrase, names
 
@@ -21,7 +21,7 @@ SEVERITY = {
 
 
 def vios_apar_exposure(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iterator[Finding]:
-    catalogue = ctx.catalogue or load_catalogue()
+    catalogue = ctx.catalogue
     for vios in estate.vioses:
         impact = ctx.topo.reboot_impact(vios)
         if not vios.level.ok and not vios.filesets.ok:
@@ -80,12 +80,14 @@ _TITLED_FOR = re.compile(r"\bVIOS\s+(\d+\.\d+(?:\.\d+)*(?:,\s*\d+\.\d+(?:\.\d+)*
 def _scope_note(vios: Vios, apar: Apar, matched: str | None) -> str:
     """Why a record IBM titled for another VIOS release applies here: a fileset level, not the release."""
     named = [n.strip() for group in _TITLED_FOR.findall(apar.title) for n in group.split(",")]
-    if not named or not matched or matched.startswith("ioslevel") or not vios.level.ok or vios.level.value is None:
+    fileset = (matched or "").split(" ", 1)[0]
+    if not named or fileset not in {fr.fileset for fr in apar.fileset_ranges}:
+        return ""  # no release in the title, or matched by VIOS level rather than by a fileset
+    if not vios.level.ok or vios.level.value is None:
         return ""
     level = vios.level.value
     if any(level.parts[: len(Level.parse(n).parts)] == Level.parse(n).parts for n in named):
         return ""
-    fileset = matched.split()[0]
     return (
         f" IBM titles this record for VIOS {', '.join(named)}; it applies to this VIOS {level} through the "
         f"fileset {fileset}, whose installed level lies in the affected range, not through its release."
@@ -100,17 +102,12 @@ def _business(apar: Apar, verdict: Verdict, impact: RebootImpact, ctx: RuleConte
 
 
 def _remediation(apar: Apar, vios: Vios, meta: RuleMeta) -> str:
-    fixes = []
-    release = vios.level.value.release if vios.level.ok and vios.level.value else None
-    for r in apar.level_ranges:
-        if r.fixed and (release is None or r.release == release):
-            fixes.append(f"VIOS {r.fixed} or later")
-    ifixes = sorted({*apar.ifixes, *(i for r in apar.level_ranges for i in r.ifixes)})
+    fix = apar.fix_for(vios.level.value.release if vios.level.ok and vios.level.value else None)
     parts = []
-    if fixes:
-        parts.append("Fixed in " + " / ".join(dict.fromkeys(fixes)) + ".")
-    if ifixes:
-        parts.append("Interim fix: " + ", ".join(ifixes) + ".")
+    if fix.levels:
+        parts.append("Fixed in " + " / ".join(f"VIOS {level} or later" for level in fix.levels) + ".")
+    if fix.ifixes:
+        parts.append("Interim fix: " + ", ".join(fix.ifixes) + ".")
     return " ".join([*parts, meta.remediation])
 
 

@@ -68,6 +68,7 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
         blocked: dict[str, list[str]] = defaultdict(list)  # client -> "hdisk7 single_path"
         doubtful: list[str] = []
         checked: list[DiskReserve] = []
+        reserved: list[str] = []  # the disks to change
         for p in paths:
             name = clients[p.client].name
             disk = p.device or ""
@@ -78,9 +79,11 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
             checked.append(record)
             if record.reserve_policy in BLOCKING:
                 blocked[name].append(f"{disk} {record.reserve_policy}")
+                reserved.append(disk)
             elif record.reserve_policy not in SHAREABLE:
                 doubtful.append(f"{disk} ({name}): reserve_policy {record.reserve_policy or 'unreadable'}")
         evidence = tuple(_line(vios, d) for d in checked) + lsmap
+        remediation = meta.remediation
         if blocked:
             verdict = Verdict.FAIL
             affected = sorted(blocked)
@@ -95,6 +98,9 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
                 + not_judged
             )
             business = f"{meta.business_impact} Service: {services_phrase(affected, ctx.services)}."
+            disks = sorted(set(reserved), key=_natural)
+            commands = ", ".join(f"`chdev -dev {d} -attr reserve_policy=no_reserve -perm`" for d in disks)
+            remediation = f"On {vios.name}: {commands}. {meta.remediation}"
         elif doubtful:
             verdict = Verdict.UNKNOWN
             affected = client_names
@@ -119,7 +125,7 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
             subject=subject,
             technical=technical,
             business=business,
-            remediation=meta.remediation if verdict is not Verdict.PASS else "None.",
+            remediation=remediation if verdict is not Verdict.PASS else "None.",
             evidence=evidence,
             affected_partitions=tuple(affected),
             references=meta.references,
@@ -138,6 +144,12 @@ def _multipath_disks(estate: Estate, topo: Topology) -> tuple[set[IoPath], set[I
             elif len({p.vios for p in paths}) >= 2:
                 shared.update(p for p in paths if p.backing is BackingKind.DISK)
     return shared, single
+
+
+def _natural(disk: str) -> tuple[str, int]:
+    """hdisk2 before hdisk10."""
+    head = disk.rstrip("0123456789")
+    return (head, int(disk[len(head) :] or 0))
 
 
 def _line(vios: Vios, record: DiskReserve) -> SourceRef:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from viosaudit.model import Estate
 from viosaudit.rules.base import Finding, RuleContext, RuleMeta, Severity, Subject, SubjectKind, Verdict
-from viosaudit.rules.lifecycle import Support, load_lifecycle, service_status
+from viosaudit.rules.lifecycle import Support, service_status
 
 OUTCOME = {
     Support.OUT_OF_SERVICE: (Verdict.FAIL, None),
@@ -36,7 +36,7 @@ BUSINESS = {
 
 
 def vios_lifecycle(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iterator[Finding]:
-    lifecycle = ctx.lifecycle or load_lifecycle()
+    lifecycle = ctx.lifecycle
     for vios in estate.vioses:
         subject = Subject(SubjectKind.VIOS, vios.name, vios.managed_system, vios.key.serial, vios.key.partition_id)
         key = f"{meta.id}:{vios.key.serial}:{vios.key.partition_id}"

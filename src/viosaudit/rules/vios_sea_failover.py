@@ -83,6 +83,7 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
         alone: list[str] = []
         judged: list[_Sea] = []
         by_verdict: dict[Verdict, list[_Sea]] = {Verdict.FAIL: [], Verdict.UNKNOWN: [], Verdict.PASS: []}
+        failing: list[str] = []  # the SEAs to change
         for sea in _seas(vios, trunks_known):
             partners = _partners(vios, sea, topo)
             verdict, text = _judge(vios, sea, partners)
@@ -92,6 +93,8 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
             judged.append(sea)
             by_verdict[verdict].append(sea)
             {Verdict.FAIL: fails, Verdict.UNKNOWN: unknown, Verdict.PASS: passes}[verdict].append(text)
+            if verdict is Verdict.FAIL:
+                failing.append(sea.attrs.sea)
         if not judged:
             continue
         verdict = Verdict.FAIL if fails else Verdict.UNKNOWN if unknown else Verdict.PASS
@@ -120,12 +123,21 @@ def vios_sea_failover(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
                 "this VIOS.",
                 Verdict.PASS: "The partner VIOS takes over the bridged VLANs while this one is maintained.",
             }[verdict],
-            remediation=meta.remediation if verdict is not Verdict.PASS else "None.",
+            remediation=_remediation(vios, failing, meta) if verdict is not Verdict.PASS else "None.",
             evidence=tuple(_ref(vios, s.attrs) for s in judged)
             + tuple(t.source for t in vios.trunks if any(s.slots and t.slot in s.slots for s in judged)),
             affected_partitions=tuple(clients) if verdict is not Verdict.PASS else (),
             references=meta.references,
         )
+
+
+def _remediation(vios: Vios, failing: list[str], meta: RuleMeta) -> str:
+    """The rule's remediation, led by the commands for the SEAs of this VIOS that fail."""
+    if not failing:
+        return meta.remediation
+    change = ", ".join(f"`chdev -dev {sea} -attr ha_mode=auto`" for sea in failing)
+    check = ", ".join(f"`entstat -all {sea} | grep -i state`" for sea in failing)
+    return f"On {vios.name}: {change}; check with {check}. {meta.remediation}"
 
 
 def _seas(vios: Vios, trunks_known: bool) -> list[_Sea]:

@@ -13,21 +13,48 @@ def names(clients: Iterable[ClientLpar]) -> tuple[str, ...]:
     return tuple(sorted(c.name for c in clients))
 
 
-def services_phrase(partitions: Iterable[str], services: Mapping[str, BusinessService]) -> str:
-    """'Payments (critical), Web shop (high)' for the services carried by these partitions."""
+def and_list(items: Iterable[str], limit: int | None = None, empty: str = "") -> str:
+    """The one joiner: "A", "A and B", "A, B and C"; past ``limit`` "A, B, C, D and 2 more".
+
+    Empty items and repeats are dropped; no items gives ``empty``.
+    """
+    unique = list(dict.fromkeys(i for i in items if i))
+    if not unique:
+        return empty
+    if limit is not None and len(unique) > limit:
+        return f"{', '.join(unique[:limit])} and {len(unique) - limit} more"
+    if len(unique) == 1:
+        return unique[0]
+    return f"{', '.join(unique[:-1])} and {unique[-1]}"
+
+
+def services_phrase(
+    partitions: Iterable[str], services: Mapping[str, BusinessService], *, short: bool = False, limit: int = 3
+) -> str:
+    """The business services these partitions carry, most critical first.
+
+    For findings: "Payments (critical), Web shop (high), no service recorded for batch01". ``short``,
+    for page 1 and the change board: "Payments, Web shop, CRM and 2 more, and 1 virtual machine with no
+    service recorded".
+    """
     seen: dict[str, Criticality] = {}
     unmapped: list[str] = []
-    for name in partitions:
+    for name in dict.fromkeys(partitions):
         svc = service_of(services, name)
         if svc.service == UNMAPPED:
             unmapped.append(name)
         elif svc.service not in seen or svc.criticality.weight > seen[svc.service].weight:
             seen[svc.service] = svc.criticality
-    ordered = sorted(seen.items(), key=lambda item: (-item[1].weight, item[0]))
-    parts = [f"{name} ({crit.value})" for name, crit in ordered]
+    ordered = [name for name, _crit in sorted(seen.items(), key=lambda item: (-item[1].weight, item[0].lower()))]
+    if short:
+        parts = ordered[:limit] + ([f"{len(ordered) - limit} more"] if len(ordered) > limit else [])
+        if unmapped:
+            parts.append(f"{plural(len(unmapped), 'virtual machine')} with no service recorded")
+        return and_list(parts)
+    named = [f"{name} ({seen[name].value})" for name in ordered]
     if unmapped:
-        parts.append(f"no service recorded for {', '.join(sorted(unmapped))}")
-    return ", ".join(parts) or "no recorded services"
+        named.append(f"no service recorded for {', '.join(sorted(unmapped))}")
+    return ", ".join(named) or "no recorded services"
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:
