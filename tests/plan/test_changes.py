@@ -182,3 +182,26 @@ def test_the_plan_uses_the_rules_topology() -> None:
     estate = dual().build()
     ctx = load_context(estate, context().today)
     assert build_plan(estate, exposed(estate, "v1"), ctx).topology is ctx.topology
+
+
+def out_of_support(estate: Estate, *names: str) -> list[Finding]:
+    """A FAIL finding of vios_lifecycle (the release line out of IBM fix support) for each named VIOS."""
+    out = []
+    for v in (v for v in estate.vioses if v.name in names):
+        subject = Subject(SubjectKind.VIOS, v.name, v.managed_system, v.key.serial, v.key.partition_id)
+        title = f"{v.name}: VIOS 3.1.4 out of fix support since 2026-04-30 (IBM estimate)"
+        out.append(Finding(f"vios_lifecycle:{v.key.serial}:{v.key.partition_id}", "vios_lifecycle", title,
+                           Verdict.FAIL, Severity.HIGH, subject, "line out of support", "no more fixes",
+                           "plan the upgrade", evidence=(REF,),
+                           facts=(("support", "out-of-service"), ("release", "3.1.4"),
+                                  ("when", "2026-04-30 (IBM estimate)"))))  # fmt: skip
+    return out
+
+
+def test_a_change_that_only_moves_off_an_unsupported_release_is_an_upgrade_not_a_patch() -> None:
+    estate = dual().build()
+    (upgrade,) = rows(plan_of(estate, out_of_support(estate, "v1", "v2")))
+    assert upgrade.title.startswith("Upgrade 2 VIOS on S to a release line in IBM fix support")
+    assert "VIOS 3.1.4 out of fix support since 2026-04-30" in upgrade.title
+    (patch,) = rows(plan_of(estate, out_of_support(estate, "v1", "v2") + exposed(estate, "v1", "v2")))
+    assert patch.title.startswith("Patch 2 VIOS on S (IV91339")

@@ -27,6 +27,13 @@ HOURS_PER_VIOS = 1  # install + reboot + path checks, one VIOS at a time (an est
 ROOTVG = "rootvg"  # the VIOS's own volume group, as lspv names it
 
 
+class ChangeKind(StrEnum):
+    """What a change does to the VIOS: install fixes on its release line, or move it to another line."""
+
+    PATCH = "patch"  # fix packs, interim fixes or settings (any APAR or configuration finding)
+    UPGRADE = "upgrade"  # only lifecycle findings: the release line is out of (or leaving) IBM fix support
+
+
 class OrderReason(StrEnum):
     """Why a VIOS comes at its place in the patch order."""
 
@@ -88,6 +95,7 @@ class ProposedChange:
     findings: tuple[Finding, ...]  # the VIOS findings the change closes, worst first
     likelihoods: tuple[str, ...]  # the rules' likelihood of each finding left open (risk of not doing)
     window_hours: int
+    kind: ChangeKind = ChangeKind.PATCH
 
     @property
     def dual(self) -> bool:
@@ -175,6 +183,7 @@ class _Planner:
             findings=closing,
             likelihoods=tuple(f.risk.likelihood for f in closing if f.risk),
             window_hours=hours if design is Design.DUAL else hours + 1,
+            kind=ChangeKind.UPGRADE if all(_support(f) for f in closing) else ChangeKind.PATCH,
         )
 
     def _steps(
@@ -262,6 +271,11 @@ class _Planner:
             if not f.apar:
                 fixes.append(ChangeFix((f.subject.name,), (), f.title, (), (), (), f.remediation))
         return tuple(fixes)
+
+
+def _support(finding: Finding) -> str | None:
+    """The fix-support status a lifecycle finding carries (its ``support`` fact); None for others."""
+    return dict(finding.facts).get("support")
 
 
 def _seas(vios: Vios) -> tuple[str, ...] | None:

@@ -71,6 +71,8 @@ def vios_lifecycle(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iterator
             references=tuple(u for u in (status.source, *meta.references) if u),
             facts=(
                 ("support", status.status.value),
+                ("release", status.release),
+                ("when", status.eofs_text),
                 ("eofs", str(status.eofs or "")),
                 ("eofs_estimated", "yes" if status.estimated else "no"),
                 ("ended_before", str(status.ended_before or "")),

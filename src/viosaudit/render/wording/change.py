@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from viosaudit.plan import Plan, ProposedChange
-from viosaudit.plan.changes import HOURS_PER_VIOS, ChangeFix, OrderReason, PatchStep
+from viosaudit.plan.changes import HOURS_PER_VIOS, ChangeFix, ChangeKind, OrderReason, PatchStep
 from viosaudit.render.wording.words import defects_phrase, interrupted, likelihood_span, words
 from viosaudit.rules.base import Finding
+from viosaudit.rules.lifecycle import Support
 from viosaudit.rules.wording import and_list, plural, services_phrase
 
 
@@ -16,9 +17,20 @@ def _apars(findings: Iterable[Finding]) -> list[str]:
 
 
 def change_title(ch: ProposedChange) -> str:
+    vioses = plural(len(ch.steps), "VIOS", "VIOS")
+    if ch.kind is ChangeKind.UPGRADE:
+        why = and_list(list(dict.fromkeys(_support_phrase(dict(f.facts)) for f in ch.findings)), limit=2)
+        return f"Upgrade {vioses} on {ch.system.name} to a release line in IBM fix support ({why})"
     apars = _apars(ch.findings)
     what = and_list(apars, limit=4) if apars else and_list([f.title for f in ch.findings], limit=2)
-    return f"Patch {plural(len(ch.steps), 'VIOS', 'VIOS')} on {ch.system.name} ({what})"
+    return f"Patch {vioses} on {ch.system.name} ({what})"
+
+
+def _support_phrase(facts: dict[str, str]) -> str:
+    """'VIOS 3.1.4 out of fix support since 2026-04-30 (IBM estimate)', from a lifecycle finding's facts."""
+    leaving = facts.get("support") == Support.WITHIN_180_DAYS
+    state = "leaves fix support on" if leaving else "out of fix support since"
+    return f"VIOS {facts.get('release', '?')} {state} {facts.get('when', '')}".strip()
 
 
 def _patched(ch: ProposedChange) -> str:
