@@ -332,6 +332,9 @@ class SnapshotWriter:
             None if base.plan is None else {t.identity: t for t in base.plan.targets}
         )
         self._plan_finished = base.plan.finished if base.plan is not None else False
+        self._plan_json: dict[tuple[str, str, str | None, str | None, str | None], str] = {
+            t.identity: _entry(t.to_json()) for t in (base.plan.targets if base.plan is not None else ())
+        }
         self._owners: dict[str, tuple[str, str | None, str | None]] = {}
         self._folders: set[str] = set()
         for c in base.captures:
@@ -434,6 +437,7 @@ class SnapshotWriter:
                     ids = known.command_ids + tuple(c for c in target.command_ids if c not in known.command_ids)
                     target = replace(known, command_ids=ids)
                 plan[target.identity] = target
+                self._plan_json[target.identity] = _entry(target.to_json())
             self._version += 1
             version = self._version
         self._flush(version)
@@ -512,7 +516,7 @@ class SnapshotWriter:
                 entries = list(self._capture_json.values())
                 gaps = _json_list("gaps", self._gap_json, last=True)
                 head = self._head
-                plan = self._current_plan()
+                plan = None if self._plan is None else (self._plan_finished, list(self._plan_json.values()))
             captures = (
                 '  "captures": [\n    ' + ",\n    ".join(entries) + "\n  ],\n" if entries else '  "captures": [],\n'
             )
@@ -535,12 +539,14 @@ class SnapshotWriter:
                 self._written.notify_all()
 
 
-def _plan_json(plan: Plan | None) -> str:
+def _plan_json(plan: tuple[bool, list[str]] | None) -> str:
+    """The manifest's plan object from (finished, each target's JSON entry, written once per change)."""
     if plan is None:
         return ""
-    targets = _json_list("targets", [_entry(t.to_json()) for t in plan.targets], last=True)
+    finished, entries = plan
+    targets = _json_list("targets", entries, last=True)
     targets = targets.replace("\n  ", "\n    ").replace('  "targets"', '    "targets"', 1)
-    return f'  "plan": {{\n    "finished": {json.dumps(plan.finished)},\n' + targets + "  },\n"
+    return f'  "plan": {{\n    "finished": {json.dumps(finished)},\n' + targets + "  },\n"
 
 
 class _ManifestDoc(msgspec.Struct):
