@@ -595,8 +595,8 @@ def _network_paths(
 def _bridging(vios: Vios, slot: int) -> tuple[str | None, str | None]:
     """(idle, unconfirmed) for a trunk adapter in ``slot``: is it the virtual side of a SEA?"""
     if not vios.network.ok:
-        return None, f"lsmap -all -net of {vios.name} {vios.network.status.value}: its trunk adapter in slot " \
-            f"{slot} is not confirmed to belong to a SEA"
+        why = f"lsmap -all -net of {vios.name} {vios.network.status.value}"
+        return None, f"{why}: its trunk adapter in slot {slot} is not confirmed to belong to a SEA"
     for m in vios.network.value or ():
         if virtual_slot(m.physloc) == slot:
             if not m.sea:

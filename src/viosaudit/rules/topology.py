@@ -25,7 +25,18 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from viosaudit.commands import Feeds, feeding
-from viosaudit.model import BackingKind, ClientLpar, Estate, IoPath, PartitionKey, PathKind, Vios
+from viosaudit.model import (
+    BackingKind,
+    ClientLpar,
+    Estate,
+    IoPath,
+    NpivMapping,
+    Observed,
+    PartitionKey,
+    PathKind,
+    Vios,
+    VscsiMapping,
+)
 
 STORAGE = (PathKind.VSCSI, PathKind.NPIV)
 ALL_KINDS = (*STORAGE, PathKind.NETWORK)
@@ -165,22 +176,22 @@ class Topology:
         networks (a SEA bridges the VLANs of its trunk adapters)."""
         if kind is PathKind.NETWORK:
             return (vios.key.serial, kind) not in self._views_missing
-        return (vios.vscsi if kind is PathKind.VSCSI else vios.npiv).ok
+        return _mappings(vios, kind).ok
 
     def _status_word(self, vios: Vios, kind: PathKind) -> str:
         """'not collected', 'unreadable' or 'changed after collection' for a VIOS's data of one kind."""
         if kind is PathKind.NETWORK:
             return "not collected (lshwres eth)"
-        return (vios.vscsi if kind is PathKind.VSCSI else vios.npiv).status.value
+        return _mappings(vios, kind).status.value
 
     def partitions_read(self, serial: str) -> bool:
         """Whether the HMC's partition list (lssyscfg -r lpar) of this system was read."""
         return (serial, PARTITION_LIST) in self.estate.hmc_views
 
     def may_serve(self, client: PartitionKey, vios: Vios, kind: PathKind) -> bool:
-        """Could this VIOS (whose mappings we lack) serve the client? The HMC's adapters tell, if read
-        and if they know the client at all for this kind (a view silent about a client that the VIOS
-        data shows using this kind is no evidence)."""
+        """Could this VIOS (whose mappings we lack) serve the client? A VIOS that is not running cannot;
+        an HMC adapter of the client pointing at it or elsewhere decides; an HMC silent about the client
+        decides only where another VIOS's own mappings of this kind were read and agree (see below)."""
         if vios.serving is False:
             return False  # a VIOS that is not running serves nobody, whatever its mappings
         if kind is PathKind.NETWORK or (client.serial, kind) in self._views_missing:
@@ -364,6 +375,13 @@ class Topology:
 
 
 _WORST_FIRST = (Fate.LOST, Fate.UNKNOWN, Fate.KEPT)
+
+
+def _mappings(vios: Vios, kind: PathKind) -> Observed[tuple[VscsiMapping, ...]] | Observed[tuple[NpivMapping, ...]]:
+    """The VIOS's own storage mappings of one kind: lsmap -all (vSCSI) or lsmap -all -npiv (NPIV)."""
+    return vios.vscsi if kind is PathKind.VSCSI else vios.npiv
+
+
 _KIND_WORDS = {PathKind.VSCSI: "vSCSI disks", PathKind.NPIV: "NPIV ports", PathKind.NETWORK: "networks"}
 _UNSURE = "?"
 _BY_ADDRESS = (

@@ -32,11 +32,12 @@ def vios_disk_reserve(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Itera
         paths = [p for p in topo.paths_by_vios.get(vios.key, ()) if p in shared]
         if not paths:
             continue
+        served = {q.client for q in paths}
         skipped = sorted(
             {
                 f"{p.device} ({p.backing.value if p.backing else '?'})"
                 for p in single_devices
-                if p.vios == vios.key and p.client in {q.client for q in paths}
+                if p.vios == vios.key and p.client in served
             }
         )
         not_judged = f" Not judged: {', '.join(skipped)}: no reserve policy." if skipped else ""
