@@ -44,6 +44,7 @@ class ReportFiles:
     pdf: Path
     xlsx: Path
     evidence: Path
+    extra: tuple[Path, ...] = ()  # e.g. findings.json / findings.csv (``extra_files``)
 
 
 def write_reports(
@@ -53,6 +54,7 @@ def write_reports(
     *,
     findings: Sequence[Finding] | None = None,
     user_dir: Path | None = None,
+    extra_files: Sequence[tuple[str, bytes]] = (),
 ) -> ReportFiles:
     """Write the PDF, the workbook and the evidence zip (which also carries both) into ``out_dir``.
 
@@ -63,6 +65,7 @@ def write_reports(
     ``findings``: the rule findings the view was built from; pass them so that the evidence keeps them
     verbatim (``findings.json``). Without them the evidence holds the view's finding rows and says so
     in its README and manifest. ``user_dir`` holds site templates that override the packaged ones.
+    ``extra_files``: (name, bytes) written beside them in the same way (the machine-readable findings).
     """
     if snapshot.manifest.snapshot_id != view.snapshot_id:
         raise RenderError(
@@ -81,10 +84,13 @@ def write_reports(
                 evidence = write_evidence(
                     view, snapshot, findings, staging / EVIDENCE_NAME, attachments=(pdf, xlsx), user_dir=user_dir
                 )
-                for path in (pdf, xlsx, evidence):
+                extra = [staging / name for name, _data in extra_files]
+                for path, (_name, data) in zip(extra, extra_files, strict=True):
+                    path.write_bytes(data)
+                for path in (pdf, xlsx, evidence, *extra):
                     path.chmod(FILE_MODE)
-                # all three are whole before any is renamed: a reader sees the old set or the new one
-                for path in (pdf, xlsx, evidence):
+                # all are whole before any is renamed: a reader sees the old set or the new one
+                for path in (pdf, xlsx, evidence, *extra):
                     path.replace(out_dir / path.name)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -92,4 +98,9 @@ def write_reports(
         raise RenderError(f"{out_dir}: {exc.strerror}; wait for it to finish or choose another --out") from None
     except OSError as exc:
         raise RenderError(f"cannot write the reports into {out_dir}: {exc.strerror or exc}") from exc
-    return ReportFiles(pdf=out_dir / PDF_NAME, xlsx=out_dir / XLSX_NAME, evidence=out_dir / EVIDENCE_NAME)
+    return ReportFiles(
+        pdf=out_dir / PDF_NAME,
+        xlsx=out_dir / XLSX_NAME,
+        evidence=out_dir / EVIDENCE_NAME,
+        extra=tuple(out_dir / name for name, _data in extra_files),
+    )
