@@ -127,12 +127,14 @@ def test_plans_one_row_per_step_linked_from_changes(book: Workbook, view: Report
     assert [(r["Change"], r["Plan"], r["Step"], r["What to do"]) for r in plans] == expected
     ws = book["Changes"]
     col = column(book, "Changes", "Implementation plan")
-    first = ws.cell(row=2, column=col)
     steps = len(view.changes[0].implementation_plan)
-    assert first.hyperlink.location == "'Plans'!A2"
-    assert f"{steps} steps: sheet Plans, rows 2-{1 + steps}" in first.value
-    backout = ws.cell(row=2, column=col + 1)
-    assert backout.hyperlink.location == f"'Plans'!A{2 + steps}"
+    backout = len(view.changes[0].backout_plan)
+    assert ws.cell(row=2, column=col).value.startswith(f"{steps} steps: sheet Plans, rows 2-{1 + steps}\n1. ")
+    assert f"{backout} steps: sheet Plans, rows {2 + steps}-" in ws.cell(row=2, column=col + 1).value
+    link = ws.cell(row=2, column=column(book, "Changes", "Plan steps"))
+    assert link.hyperlink.location == "'Plans'!A2" and link.value == f"Plans rows 2-{1 + steps + backout}"
+    second = ws.cell(row=3, column=column(book, "Changes", "Plan steps"))
+    assert second.hyperlink.location == f"'Plans'!A{2 + steps + backout}"
 
 
 def test_no_row_taller_than_the_cap(book: Workbook) -> None:

@@ -166,7 +166,12 @@ def findings_document(
 
 
 def write_json(doc: Mapping[str, Any]) -> bytes:
-    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """The document with one finding per line: greppable, diffable, and a third the size of indented JSON."""
+    head = {k: v for k, v in doc.items() if k != "findings"}
+    parts = [json.dumps(head, ensure_ascii=False)[:-1], ', "findings": [\n']
+    parts.append(",\n".join(json.dumps(f, ensure_ascii=False) for f in doc["findings"]))
+    parts.append("\n]}\n")
+    return "".join(parts).encode("utf-8")
 
 
 def _flat(f: Mapping[str, Any], doc: Mapping[str, Any]) -> Iterator[object]:

@@ -155,6 +155,8 @@ def _height(values: Sequence[Value], columns: Sequence[Column]) -> float:
         if not isinstance(text, str) or not text:
             continue
         chars = max(column.width - 1, 1)
+        if len(text) <= chars and "\n" not in text:  # one line: the common case, no split
+            continue
         n = max(n, sum(max(1, math.ceil(len(part) / chars)) for part in text.split("\n")))
         if n >= MAX_LINES:
             return LINE_HEIGHT * MAX_LINES
@@ -175,7 +177,8 @@ class _Writer:
         if isinstance(value, Enum):
             raise RenderError(f"sheet {self.name}: {type(value).__name__}.{value.name} written as is: use words()")
         if value is None or value == "":
-            ws.write_blank(row, col, None, fill)
+            if fill is not None:  # an empty cell is written only when it is formatted (the CAB's columns)
+                ws.write_blank(row, col, None, fill)
         elif isinstance(value, Link):
             text = safe_text(value.text)
             if value.url and len(value.url) <= MAX_URL and self.links < MAX_LINKS:

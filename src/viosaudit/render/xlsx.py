@@ -178,6 +178,7 @@ CHANGE_COLUMNS = (
     Column("Risk of not doing", 45),
     Column("Implementation plan", 60),
     Column("Back-out plan", 60),
+    Column("Plan steps", 16),
     Column("Findings closed", 34),
     Column("Decision", 14),
     Column("Decided by", 16),
@@ -197,24 +198,28 @@ def _plan_steps(ch: ChangeRow) -> Iterator[tuple[str, tuple[str, ...]]]:
     yield "back-out", ch.backout_plan
 
 
-def _plan_summary(steps: tuple[str, ...], first_row: int) -> Value:
-    """A runbook on the Changes sheet: its first steps, shortened, and a link to all of them on Plans."""
+def _plan_summary(steps: tuple[str, ...], first_row: int) -> str:
+    """A runbook on the Changes sheet: where its steps are on Plans, and its first steps, shortened."""
     if not steps:
         return ""
     quoted = [s if len(s) <= PLAN_SUMMARY_CHARS else s[: PLAN_SUMMARY_CHARS - 3] + "..." for s in steps]
     more = len(steps) - PLAN_SUMMARY_STEPS
     head = f"{len(steps)} steps: sheet Plans, rows {first_row}-{first_row + len(steps) - 1}"
-    text = lines([head, *quoted[:PLAN_SUMMARY_STEPS], f"... and {more} more" if more > 0 else ""])
-    return Link(f"internal:'Plans'!A{first_row}", text)
+    return lines([head, *quoted[:PLAN_SUMMARY_STEPS], f"... and {more} more" if more > 0 else ""])
 
 
 def _change_rows(changes: Sequence[ChangeRow]) -> Iterator[tuple[Value, ...]]:
     plan_row = 2  # the Plans sheet's first data row (1-based, as Excel shows it)
     for ch in changes:
+        first = plan_row
         summaries: list[Value] = []
         for _kind, steps in _plan_steps(ch):
             summaries.append(_plan_summary(steps, plan_row))
             plan_row += len(steps)
+        # a change's steps are contiguous on Plans: one link (a link's text shows on one line)
+        summaries.append(
+            Link(f"internal:'Plans'!A{first}", f"Plans rows {first}-{plan_row - 1}") if plan_row > first else ""
+        )
         order = lines([f"{p.order}. {p.vios} ({p.level}): {p.note}" for p in ch.patch_order])
         yield (
             ch.change_id,
