@@ -45,6 +45,7 @@ MAP_FORMAT = "viosaudit-pseudonym-map/1"
 KIND_ORDER = ("system", "serial", "hmc", "vios", "partition", "host", "domain")
 PREFIX = {"system": "sys-", "hmc": "hmc-", "vios": "vios-", "partition": "lpar-", "host": "host-"}
 MANIFEST_NAME_KEYS = {"host": "host", "via": "hmc", "managed_system": "system", "partition": "vios"}
+PLACEHOLDERS = frozenset(("null", "none", "n/a"))  # values HMC output prints where a name is absent
 KEEP_KEYS = {"sha256", "format", "command_id", "command_ids", "role", "started", "ended", "created"}
 
 T = TypeVar("T")
@@ -156,7 +157,7 @@ class Pseudonymiser:
 
     @staticmethod
     def _worth_hiding(name: str) -> bool:
-        return len(name) >= 3 and not name.isdigit() and name.lower() not in {"null", "none", "n/a"}
+        return len(name) >= 3 and not name.isdigit() and name.lower() not in PLACEHOLDERS
 
     def _digest(self, kind: str, original: str, attempt: int) -> str:
         message = f"{kind}\0{original.lower()}\0{attempt}".encode()
