@@ -17,9 +17,7 @@ from viosaudit.render.machine import CSV_COLUMNS, schema
 SAMPLE = Path(__file__).parents[1] / "sample_data"
 
 
-def test_json_on_stdout_summary_on_stderr_csv_in_the_folder(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_json_on_stdout_summary_on_stderr_csv_in_the_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     args = ["report", str(SAMPLE / "snapshot"), "--services", str(SAMPLE / "business_services.csv"),
             "--out", str(out), "--today", "2026-11-25", "--json", "--format", "csv"]  # fmt: skip

@@ -98,14 +98,14 @@ def test_acceptance_in_force_and_expired(doc: dict[str, object]) -> None:
 def test_csv_one_row_per_finding_formulas_neutralised(
     view: ReportView, findings: tuple[Finding, ...], snapshot: Snapshot
 ) -> None:
-    evil = (replace(findings[0], title="=HYPERLINK(\"http://x\")", remediation="@SUM(A1)"), *findings[1:])
+    evil = (replace(findings[0], title='=HYPERLINK("http://x")', remediation="@SUM(A1)"), *findings[1:])
     doc = findings_document(view, evil, snapshot)
     rows = list(csv.reader(io.StringIO(write_csv(doc).decode("utf-8"))))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) == 1 + len(findings)
     body = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]]
     first = next(r for r in body if r["key"] == findings[0].key)
-    assert first["title"] == "'=HYPERLINK(\"http://x\")" and first["remediation"] == "'@SUM(A1)"
+    assert first["title"] == '\'=HYPERLINK("http://x")' and first["remediation"] == "'@SUM(A1)"
     assert not [c for r in rows[1:] for c in r if c.startswith(("=", "+", "-", "@"))]
     assert {r["verdict"] for r in body} <= {"fail", "unknown", "pass"}
 
