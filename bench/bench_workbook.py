@@ -57,7 +57,10 @@ def main() -> int:
               f"after {rss_mb():.0f} MB, process peak {peak_mb():.0f} MB (peak before: {peak0:.0f} MB)")  # fmt: skip
         start, cpu = time.perf_counter(), time.process_time()
         doc = findings_document(view, findings)
-        size = len(write_json(doc)) + len(write_csv(doc))
+        for name, write in (("findings.json", write_json), ("findings.csv", write_csv)):
+            with (Path(tmp) / name).open("w", encoding="utf-8", newline="") as handle:
+                write(doc, handle)
+        size = sum((Path(tmp) / name).stat().st_size for name in ("findings.json", "findings.csv"))
         print(f"findings JSON + CSV: {time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} s CPU, "
               f"{size / 2**20:.1f} MB, "
               f"process peak {peak_mb():.0f} MB")  # fmt: skip

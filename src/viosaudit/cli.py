@@ -167,8 +167,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     result = run_report(job)
     # --json: stdout carries the findings document alone (for pipelines); the summary goes to stderr
     print_summary(result, sys.stderr if args.json else sys.stdout)
-    if args.json:
-        sys.stdout.write(json.dumps(result.document, indent=2, ensure_ascii=False) + "\n")
+    if args.json and result.document is not None:
+        from viosaudit.render.machine import write_json
+
+        write_json(result.document, sys.stdout)
     if result.pseudonym_map is not None:
         print(f"Token map (keep private, never send): {result.pseudonym_map}", file=sys.stderr)
     return EXIT_PARTIAL if result.partial else EXIT_OK

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
@@ -25,6 +25,9 @@ from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptanc
 from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.context import load_context
 from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
+
+if TYPE_CHECKING:
+    from viosaudit.render.machine import FindingsDocument, Writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,7 @@ class ReportResult:
     register: Register
     view: ReportView
     files: ReportFiles
-    document: dict[str, Any] | None = None  # the findings document (render.machine), when asked for
+    document: FindingsDocument | None = None  # the findings document (render.machine), when asked for
     pseudonym_map: Path | None = None  # token -> original (0600), when pseudonymised
 
     @property
@@ -122,7 +125,7 @@ def run_report(job: ReportJob) -> ReportResult:
 
 def _machine_output(
     job: ReportJob, view: ReportView, findings: Sequence[Finding], snapshot: Snapshot
-) -> tuple[dict[str, Any] | None, tuple[tuple[str, bytes], ...]]:
+) -> tuple[FindingsDocument | None, tuple[tuple[str, Writer], ...]]:
     """The findings document and the machine-readable files asked for (none: nothing is built)."""
     if not (job.formats or job.document):
         return None, ()

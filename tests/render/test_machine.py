@@ -32,7 +32,7 @@ KEYS = {
 
 @pytest.fixture(scope="module")
 def doc(view: ReportView, findings: tuple[Finding, ...], snapshot: Snapshot) -> dict[str, object]:
-    return findings_document(view, findings, snapshot)
+    return findings_document(view, findings, snapshot).as_dict()
 
 
 def validate(document: object) -> None:
@@ -99,8 +99,10 @@ def test_csv_one_row_per_finding_formulas_neutralised(
     view: ReportView, findings: tuple[Finding, ...], snapshot: Snapshot
 ) -> None:
     evil = (replace(findings[0], title='=HYPERLINK("http://x")', remediation="@SUM(A1)"), *findings[1:])
-    doc = findings_document(view, evil, snapshot)
-    rows = list(csv.reader(io.StringIO(write_csv(doc).decode("utf-8"))))
+    out = io.StringIO(newline="")
+    write_csv(findings_document(view, evil, snapshot), out)
+    assert out.getvalue().count("\r\n") == 1 + len(findings)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
     assert tuple(rows[0]) == CSV_COLUMNS
     assert len(rows) == 1 + len(findings)
     body = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]]
@@ -110,16 +112,20 @@ def test_csv_one_row_per_finding_formulas_neutralised(
     assert {r["verdict"] for r in body} <= {"fail", "unknown", "pass"}
 
 
-def test_machine_files_by_format(doc: dict[str, object]) -> None:
-    assert [name for name, _ in machine_files(doc, ("csv",))] == [FILE_NAMES["csv"]]
-    assert [name for name, _ in machine_files(doc, ("csv", "json", "json"))] == ["findings.json", "findings.csv"]
-    assert machine_files(doc, ()) == ()
+def test_machine_files_by_format(view: ReportView, findings: tuple[Finding, ...]) -> None:
+    document = findings_document(view, findings)
+    assert [name for name, _ in machine_files(document, ("csv",))] == [FILE_NAMES["csv"]]
+    assert [name for name, _ in machine_files(document, ("csv", "json", "json"))] == ["findings.json", "findings.csv"]
+    assert machine_files(document, ()) == ()
 
 
-def test_json_file_is_the_document_one_finding_per_line(doc: dict[str, object]) -> None:
+def test_json_file_is_the_document_one_finding_per_line(
+    view: ReportView, findings: tuple[Finding, ...], snapshot: Snapshot
+) -> None:
     import json
 
-    data = write_json(doc).decode("utf-8")
-    assert json.loads(data) == doc
-    lines = data.splitlines()
-    assert len(lines) == 2 + len(doc["findings"])  # type: ignore[arg-type]
+    document = findings_document(view, findings, snapshot)
+    out = io.StringIO()
+    write_json(document, out)
+    assert json.loads(out.getvalue()) == document.as_dict()
+    assert len(out.getvalue().splitlines()) == 2 + len(findings)

@@ -7,9 +7,10 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from viosaudit.errors import RenderError
 from viosaudit.files import FILE_MODE, FolderBusy, folder_lock, private_dir, staging_dir
@@ -54,7 +55,7 @@ def write_reports(
     *,
     findings: Sequence[Finding] | None = None,
     user_dir: Path | None = None,
-    extra_files: Sequence[tuple[str, bytes]] = (),
+    extra_files: Sequence[tuple[str, Callable[[TextIO], None]]] = (),
 ) -> ReportFiles:
     """Write the PDF, the workbook and the evidence zip (which also carries both) into ``out_dir``.
 
@@ -65,7 +66,7 @@ def write_reports(
     ``findings``: the rule findings the view was built from; pass them so that the evidence keeps them
     verbatim (``findings.json``). Without them the evidence holds the view's finding rows and says so
     in its README and manifest. ``user_dir`` holds site templates that override the packaged ones.
-    ``extra_files``: (name, bytes) written beside them in the same way (the machine-readable findings).
+    ``extra_files``: (name, writer of its text) written beside them in the same way (the findings JSON, CSV).
     """
     if snapshot.manifest.snapshot_id != view.snapshot_id:
         raise RenderError(
@@ -85,8 +86,9 @@ def write_reports(
                     view, snapshot, findings, staging / EVIDENCE_NAME, attachments=(pdf, xlsx), user_dir=user_dir
                 )
                 extra = [staging / name for name, _data in extra_files]
-                for path, (_name, data) in zip(extra, extra_files, strict=True):
-                    path.write_bytes(data)
+                for path, (_name, write) in zip(extra, extra_files, strict=True):
+                    with path.open("w", encoding="utf-8", newline="") as handle:
+                        write(handle)
                 for path in (pdf, xlsx, evidence, *extra):
                     path.chmod(FILE_MODE)
                 # all are whole before any is renamed: a reader sees the old set or the new one

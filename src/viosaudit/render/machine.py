@@ -8,18 +8,20 @@ verdicts and severities are the rules' lower-case values, dates are ISO 8601.
 Example::
 
     doc = findings_document(view, findings, snapshot)
-    doc["findings"][0]["verdict"]   # "fail"
-    write_csv(doc)                  # bytes, one row per finding, formula starts neutralised
+    doc.as_dict()["findings"][0]["verdict"]   # "fail"
+    write_csv(doc, sys.stdout)                # one row per finding, formula starts neutralised
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from importlib import resources
-from typing import Any
+from typing import Any, TextIO
 
 from viosaudit.errors import SnapshotError
 from viosaudit.model import SourceRef
@@ -33,6 +35,7 @@ SCHEMA_ID = "https://viosaudit.invalid/schemas/findings-1.schema.json"
 FORMATS = ("json", "csv")
 FILE_NAMES = {"json": "findings.json", "csv": "findings.csv"}
 MAX_EVIDENCE_LINES = 40  # per evidence reference; the zip holds the whole capture
+CAPTURES_KEPT = 64  # captures kept split in lines while the document is written (most recently cited)
 
 CSV_COLUMNS = (
     "key", "rule", "verdict", "status", "accepted", "severity", "managed_system", "serial", "vios", "client",
@@ -55,10 +58,12 @@ class _Lines:
     def __init__(self, snapshot: Snapshot | None) -> None:
         self._snapshot = snapshot
         self._by_file = {c.file: c for c in snapshot.manifest.captures} if snapshot else {}
-        self._cache: dict[str, list[str] | None] = {}
+        self._cache: OrderedDict[str, list[str] | None] = OrderedDict()
 
     def get(self, ref: SourceRef) -> list[str] | None:
-        if ref.capture not in self._cache:
+        if ref.capture in self._cache:
+            self._cache.move_to_end(ref.capture)
+        else:
             capture = self._by_file.get(ref.capture)
             text: list[str] | None = None
             if capture is not None and self._snapshot is not None:
@@ -67,6 +72,8 @@ class _Lines:
                 except SnapshotError:
                     text = None
             self._cache[ref.capture] = text
+            if len(self._cache) > CAPTURES_KEPT:
+                self._cache.popitem(last=False)
         lines = self._cache[ref.capture]
         if lines is None:
             return None
@@ -137,18 +144,36 @@ def _finding(f: Finding, row: FindingRow | None, lines: _Lines, view: ReportView
     }
 
 
+@dataclass(frozen=True, slots=True)
+class FindingsDocument:
+    """The document, made finding by finding as it is written: at 40,000 findings it is never whole in
+    memory. ``as_dict()`` builds it whole (for tests and small estates)."""
+
+    head: dict[str, Any]
+    view: ReportView
+    ordered: tuple[Finding, ...]  # in report order
+    snapshot: Snapshot | None
+
+    def items(self) -> Iterator[dict[str, Any]]:
+        rows: Mapping[str, FindingRow] = {r.key: r for r in self.view.findings}
+        lines = _Lines(self.snapshot)
+        for f in self.ordered:
+            yield _finding(f, rows.get(f.key), lines, self.view)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.head, "findings": list(self.items())}
+
+
 def findings_document(
     view: ReportView, findings: Sequence[Finding], snapshot: Snapshot | None = None
-) -> dict[str, Any]:
+) -> FindingsDocument:
     """Every finding (PASS included) in report order, with its evidence lines read from ``snapshot``."""
     from viosaudit import __version__
 
-    rows: Mapping[str, FindingRow] = {r.key: r for r in view.findings}
-    order = {key: n for n, key in enumerate(rows)}
-    lines = _Lines(snapshot)
-    ordered = sorted(findings, key=lambda f: order.get(f.key, len(order)))
+    order = {row.key: n for n, row in enumerate(view.findings)}
+    ordered = tuple(sorted(findings, key=lambda f: order.get(f.key, len(order))))
     c = view.counts
-    return {
+    head = {
         "$schema": SCHEMA_ID,
         "schema_version": SCHEMA_VERSION,
         "generator": {"tool": "viosaudit", "version": __version__},
@@ -161,20 +186,22 @@ def findings_document(
             "pass": c.findings_pass,
             "accepted": c.findings_accepted,
         },
-        "findings": [_finding(f, rows.get(f.key), lines, view) for f in ordered],
     }
+    return FindingsDocument(head, view, ordered, snapshot)
 
 
-def write_json(doc: Mapping[str, Any]) -> bytes:
-    """The document with one finding per line: greppable, diffable, and a third the size of indented JSON."""
-    head = {k: v for k, v in doc.items() if k != "findings"}
-    parts = [json.dumps(head, ensure_ascii=False)[:-1], ', "findings": [\n']
-    parts.append(",\n".join(json.dumps(f, ensure_ascii=False) for f in doc["findings"]))
-    parts.append("\n]}\n")
-    return "".join(parts).encode("utf-8")
+def write_json(doc: FindingsDocument, out: TextIO) -> None:
+    """The document with one finding per line: greppable, diffable, a third the size of indented JSON,
+    and written as it is made."""
+    out.write(json.dumps(doc.head, ensure_ascii=False)[:-1] + ', "findings": [')
+    separator = "\n"
+    for finding in doc.items():
+        out.write(separator + json.dumps(finding, ensure_ascii=False))
+        separator = ",\n"
+    out.write("\n]}\n")
 
 
-def _flat(f: Mapping[str, Any], doc: Mapping[str, Any]) -> Iterator[object]:
+def _flat(f: Mapping[str, Any], head: Mapping[str, Any]) -> Iterator[object]:
     acceptance = f["acceptance"] or {}
     risk = f["risk"] or {}
     flat = {
@@ -196,25 +223,27 @@ def _flat(f: Mapping[str, Any], doc: Mapping[str, Any]) -> Iterator[object]:
         "acceptance_expires": acceptance.get("expires", ""),
         "acceptance_in_force": "" if not acceptance else "yes" if acceptance["in_force"] else "no",
         "evidence": " ".join(f"{e['file']}:{e['first_line']}-{e['last_line']}" for e in f["evidence"]),
-        "snapshot_id": doc["snapshot_id"],
-        "captured_at": doc["captured_at"],
+        "snapshot_id": head["snapshot_id"],
+        "captured_at": head["captured_at"],
     }
     for name in CSV_COLUMNS:
         value = flat[name]
         yield safe_text(value) if isinstance(value, str) else value
 
 
-def write_csv(doc: Mapping[str, Any]) -> bytes:
-    """One row per finding, the flat fields; every text cell neutralised as in the workbook."""
-    out = io.StringIO(newline="")
+def write_csv(doc: FindingsDocument, out: TextIO) -> None:
+    """One row per finding, the flat fields; every text cell neutralised as in the workbook. ``out`` is
+    opened with ``newline=""`` (rows end in CRLF)."""
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for f in doc["findings"]:
-        writer.writerow(list(_flat(f, doc)))
-    return out.getvalue().encode("utf-8")
+    for f in doc.items():
+        writer.writerow(list(_flat(f, doc.head)))
 
 
-def machine_files(doc: Mapping[str, Any], formats: Sequence[str]) -> tuple[tuple[str, bytes], ...]:
-    """(file name, bytes) for each format asked for, each once, in FORMATS order."""
-    writers = {"json": write_json, "csv": write_csv}
-    return tuple((FILE_NAMES[f], writers[f](doc)) for f in FORMATS if f in formats)
+Writer = Callable[[TextIO], None]
+
+
+def machine_files(doc: FindingsDocument, formats: Sequence[str]) -> tuple[tuple[str, Writer], ...]:
+    """(file name, writer) for each format asked for, each once, in FORMATS order."""
+    writers: dict[str, Callable[[FindingsDocument, TextIO], None]] = {"json": write_json, "csv": write_csv}
+    return tuple((FILE_NAMES[f], partial(writers[f], doc)) for f in FORMATS if f in formats)
