@@ -1,0 +1,157 @@
+"""ReportView -> one self-contained HTML report (``web.html``): page 1, then every finding in a table a
+reader sorts, filters and searches, each with its evidence lines, and each server's VIOS and client paths.
+
+No network: CSS and the script are inline, the data is one JSON block the script turns into rows (the
+file stays small at 1,000 VIOS: no per-finding markup), and a Content-Security-Policy allows nothing but
+that one script (by its SHA-256), inline styles and data: images.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError
+
+from viosaudit import tool_version
+from viosaudit.errors import RenderError, SnapshotError
+from viosaudit.render.env import make_env
+from viosaudit.render.site import Site, load_site
+from viosaudit.render.view import FindingRow, ReportView
+from viosaudit.render.wording import words
+from viosaudit.snapshot import Snapshot
+
+TEMPLATE = "web.html"
+SCRIPT = "web.js"
+MAX_EVIDENCE_LINES = 12  # lines shown per evidence reference (the evidence zip has the whole file)
+MAX_LINE = 240
+_REF = re.compile(r"^(?P<file>.+):(?P<first>\d+)-(?P<last>\d+)$")
+
+
+def csp(script: str) -> str:
+    """The page's policy: nothing from anywhere; this one script by hash; inline styles; data: images."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return (
+        f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
+def finding_record(f: FindingRow) -> dict[str, Any]:
+    """One finding for the script: short keys (the file stays small), every value text or a flag."""
+    return {
+        "k": f.key,
+        "r": f.rule_id,
+        "a": f.apar,
+        "t": f.title,
+        "sv": words(f.severity),
+        "sr": f.severity.rank,
+        "st": f.status,
+        "m": f.managed_system,
+        "s": f.subject,
+        "o": f.outage,
+        "l": f.likelihood,
+        "b": f.business,
+        "x": f.technical,
+        "rm": f.remediation,
+        "ac": f.acceptance or f.acceptance_expired,
+        "f": [[name, value] for name, value in f.facts if value],
+        "p": [f"{svc.partition}: {svc.service} ({words(svc.criticality)})" for svc in f.services],
+        "e": list(f.evidence),
+        "rf": list(f.references),
+    }
+
+
+def evidence_lines(snapshot: Snapshot, refs: Iterable[str]) -> dict[str, list[str]]:
+    """The captured lines each evidence reference ("captures/h/c.txt:3-5") points at, capped; each
+    capture file read once. A reference to a file the snapshot does not hold gets no lines."""
+    captures = {c.file: c for c in snapshot.manifest.captures}
+    texts: dict[str, list[str] | None] = {}
+    out: dict[str, list[str]] = {}
+    for ref in sorted(set(refs)):
+        match = _REF.match(ref)
+        if match is None or match["file"] not in captures:
+            continue
+        name = match["file"]
+        if name not in texts:
+            try:
+                texts[name] = snapshot.read(captures[name]).splitlines()
+            except SnapshotError:
+                texts[name] = None
+        lines = texts[name]
+        if lines is None:
+            continue
+        first, last = int(match["first"]), int(match["last"])
+        shown = lines[first - 1 : min(last, first - 1 + MAX_EVIDENCE_LINES)]
+        cut = [line if len(line) <= MAX_LINE else line[:MAX_LINE] + " ..." for line in shown]
+        if last - first + 1 > MAX_EVIDENCE_LINES:
+            cut.append(f"... {last - first + 1 - MAX_EVIDENCE_LINES} more lines in the evidence zip")
+        out[ref] = cut
+    return out
+
+
+def web_data(view: ReportView, snapshot: Snapshot | None) -> dict[str, Any]:
+    """Everything the script shows: findings, evidence lines, servers with their VIOS and clients."""
+    findings = view.findings
+    inv = view.inventory
+    vios_by_system: dict[str, list[list[Any]]] = {}
+    for v in inv.vios:
+        vios_by_system.setdefault(v.managed_system, []).append(
+            [v.name, v.state, v.level, v.ifixes, words(v.status), v.data, v.clients_served]
+        )
+    clients_by_system: dict[str, list[list[Any]]] = {}
+    for c in inv.clients:
+        clients_by_system.setdefault(c.managed_system, []).append(
+            [c.name, c.state, c.redundancy, c.service, list(c.paths)]
+        )
+    return {
+        "findings": [finding_record(f) for f in findings],
+        "evidence": evidence_lines(snapshot, (r for f in findings for r in f.evidence)) if snapshot else {},
+        "systems": [
+            {
+                "n": s.name,
+                "sn": s.serial,
+                "tm": s.type_model,
+                "d": words(s.design),
+                "st": words(s.status),
+                "v": vios_by_system.get(s.name, []),
+                "c": clients_by_system.get(s.name, []),
+            }
+            for s in inv.systems
+        ],
+    }
+
+
+def render_web(
+    view: ReportView, snapshot: Snapshot | None = None, *, user_dir: Path | None = None, site: Site | None = None
+) -> str:
+    """The HTML report as one string."""
+    env = make_env(user_dir)
+    try:
+        script = env.get_template(SCRIPT).render()
+        return env.get_template(TEMPLATE).render(
+            view=view,
+            site=site or load_site(user_dir),
+            tool_version=tool_version(),
+            data=web_data(view, snapshot),
+            csp=csp(script),
+        )
+    except TemplateError as exc:
+        hint = f"; check the site templates in {user_dir}" if user_dir else ""
+        raise RenderError(f"cannot render {TEMPLATE}: {exc}{hint}") from exc
+
+
+def write_web(
+    view: ReportView, snapshot: Snapshot | None, out: Path, *, user_dir: Path | None = None, site: Site | None = None
+) -> Path:
+    """Write the HTML report to ``out`` and return it."""
+    html = render_web(view, snapshot, user_dir=user_dir, site=site)
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise RenderError(f"cannot write the HTML report {out}: {exc.strerror or exc}") from exc
+    return out
