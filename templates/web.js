@@ -2,8 +2,22 @@
 "use strict";
 (function () {
   var MAX_ROWS = 1000;
-  var data = JSON.parse(document.getElementById("viosaudit-data").textContent);
-  var findings = data.findings;
+  var packed = JSON.parse(document.getElementById("viosaudit-data").textContent);
+  var S = packed.strings;
+  function unpack(v) {
+    if (typeof v === "number") return S[v];
+    if (Array.isArray(v)) return v.map(unpack);
+    var out = {};
+    for (var key in v) out[key] = unpack(v[key]);
+    return out;
+  }
+  var data = { evidence: unpack(packed.evidence), systems: unpack(packed.systems) };
+  var findings = packed.findings.map(function (row) {
+    var f = {};
+    packed.fields.forEach(function (name, i) { f[name] = unpack(row[i]); });
+    f.sr = Number(f.sr);
+    return f;
+  });
   var body = document.querySelector("#findings-table tbody");
   var sortKey = "sr";
   var sortDir = 1;
@@ -67,7 +81,7 @@
     add("Technical detail", f.x);
     add("Remediation", f.rm);
     add("Partitions", f.p);
-    add("Facts", f.f.map(function (pair) { return pair[0] + ": " + pair[1]; }));
+    add("Facts", f.f);
     add("References", f.rf);
     if (f.e.length) {
       list.appendChild(el("dt", "Evidence"));
