@@ -214,7 +214,9 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="report folder (default: reports/<today>)")
     p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
     p.add_argument(
-        "--detail", action="store_true", help="also write the full-listing PDF for auditors (viosaudit-report-detail.pdf)"
+        "--detail",
+        action="store_true",
+        help="also write the full-listing PDF for auditors (viosaudit-report-detail.pdf)",
     )
     p.add_argument(
         "--templates",

@@ -1,4 +1,5 @@
-"""The last stage: one ReportView -> the management PDF, the CAB workbook and the evidence zip.
+"""The last stage: one ReportView -> the management PDF, the HTML report, the CAB workbook and the
+evidence zip (and, on request, the full-listing PDF).
 
     view = build_view(build_plan(estate, findings, ctx), generated_at="2024-05-06T07:30:00Z")
     files = write_reports(view, snapshot, Path("reports/2024-05-06"), findings=findings)
@@ -40,8 +41,8 @@ __all__ = [
     "render_html",
     "write_evidence",
     "write_pdf",
-    "write_web",
     "write_reports",
+    "write_web",
     "write_xlsx",
 ]
 

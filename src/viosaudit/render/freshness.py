@@ -23,7 +23,9 @@ def age_warning(captured_at: str, today: date, max_age_days: int = DEFAULT_MAX_A
     capture date cannot be read); "" when it is fresh enough."""
     day = captured_day(captured_at)
     if day is None:
-        return f"The date the data was captured ({captured_at!r}) cannot be read: check how old it is before acting on it."
+        return (
+            f"The date the data was captured ({captured_at!r}) cannot be read: check how old it is before acting on it."
+        )
     age = (today - day).days
     if age <= max_age_days:
         return ""

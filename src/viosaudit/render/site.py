@@ -50,10 +50,10 @@ def load_site(user_dir: Path | None) -> Site:
     values = {key: doc.get(key, "") for key in KEYS}
     for key, value in values.items():
         if not isinstance(value, str):
-            raise RenderError(f"{path}: {key} must be text, e.g. {key} = \"...\"")
+            raise RenderError(f'{path}: {key} must be text, e.g. {key} = "..."')
     colour = values["colour"]
     if colour and not _COLOUR.fullmatch(colour):
-        raise RenderError(f"{path}: colour {colour!r}: expected #rgb or #rrggbb, e.g. \"#00558c\"")
+        raise RenderError(f'{path}: colour {colour!r}: expected #rgb or #rrggbb, e.g. "#00558c"')
     return Site(
         label=values["label"], logo=_logo(path, values["logo"]), colour=colour, organisation=values["organisation"]
     )

@@ -139,19 +139,23 @@ def web_data(view: ReportView, snapshot: Snapshot | None) -> dict[str, Any]:
     return {
         "fields": list(FIELDS),
         "findings": strings.pack([finding_record(f) for f in findings]),
-        "evidence": strings.pack(evidence_lines(snapshot, (r for f in findings for r in f.evidence)) if snapshot else {}),
-        "systems": strings.pack([
-            {
-                "n": s.name,
-                "sn": s.serial,
-                "tm": s.type_model,
-                "d": words(s.design),
-                "st": words(s.status),
-                "v": vios_by_system.get(s.name, []),
-                "c": clients_by_system.get(s.name, []),
-            }
-            for s in inv.systems
-        ]),
+        "evidence": strings.pack(
+            evidence_lines(snapshot, (r for f in findings for r in f.evidence)) if snapshot else {}
+        ),
+        "systems": strings.pack(
+            [
+                {
+                    "n": s.name,
+                    "sn": s.serial,
+                    "tm": s.type_model,
+                    "d": words(s.design),
+                    "st": words(s.status),
+                    "v": vios_by_system.get(s.name, []),
+                    "c": clients_by_system.get(s.name, []),
+                }
+                for s in inv.systems
+            ]
+        ),
         "strings": strings.table,
     }
 
