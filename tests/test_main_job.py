@@ -87,6 +87,8 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path
                 "--today",
                 "2026-11-25",
                 "--detail",
+                "--max-age-days",
+                "1",  # the sample was captured on 2026-11-23: two days old
             ]
         )
     return code, buffer.getvalue(), out
@@ -117,6 +119,14 @@ def test_pdf_tells_management_the_status_counts_and_findings(sample_run: tuple[i
     for vios in ("p8c-vios1", "p8c-vios2"):
         assert f"{vios} interim fix installed for IV91339" in text
         assert f"{vios} exposed to IV91339" not in text
+
+
+def test_old_snapshot_is_flagged_on_page1_and_in_the_summary(sample_run: tuple[int, str, Path]) -> None:
+    _code, printed, out = sample_run
+    warning = "The data is 2 days old (captured 2026-11-23, judged as of 2026-11-25; the limit is 1 days)"
+    assert f"WARNING: {warning}" in printed
+    page1 = " ".join((PdfReader(out / "viosaudit-report.pdf").pages[0].extract_text() or "").split())
+    assert warning in page1
 
 
 def test_short_pdf_is_at_most_six_pages_pdfa_with_metadata(sample_run: tuple[int, str, Path]) -> None:
