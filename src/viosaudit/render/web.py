@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ from viosaudit.errors import RenderError, SnapshotError
 from viosaudit.render.env import make_env
 from viosaudit.render.site import Site, load_site
 from viosaudit.render.view import FindingRow, ReportView
-from viosaudit.render.wording import words
-from viosaudit.rules.base import Verdict
+from viosaudit.render.wording import finding_status, words
+from viosaudit.rules.base import Severity, Verdict
 from viosaudit.snapshot import Snapshot
 
 TEMPLATE = "web.html"
@@ -45,19 +45,24 @@ def csp(script: str) -> str:
 FIELDS = ("k", "r", "a", "t", "sv", "sr", "st", "m", "s", "l", "b", "x", "rm", "ac", "f", "p", "e", "rf")
 
 
+_SEVERITY = {s: (words(s), str(s.rank)) for s in Severity}  # computed once: 43,000 rows at 1,000 VIOS
+_STATUS = {(v, a): finding_status(v, a) for v in Verdict for a in (False, True)}
+
+
 def finding_record(f: FindingRow) -> tuple[Any, ...]:
     """One finding for the script, in ``FIELDS`` order, every value text. A passed finding carries its
     row and evidence only; its texts are in the workbook and the evidence zip (at 1,000 VIOS, 37,000
     passed checks would otherwise triple the file)."""
     full = f.verdict is not Verdict.PASS or f.accepted
+    severity, rank = _SEVERITY[f.severity]
     return (
         f.key,
         f.rule_id,
         f.apar,
         f.title,
-        words(f.severity),
-        str(f.severity.rank),
-        f.status,
+        severity,
+        rank,
+        _STATUS[f.verdict, f.accepted],
         f.managed_system,
         f.subject,
         f.likelihood,
@@ -87,6 +92,20 @@ class Strings:
         if isinstance(value, dict):
             return {k: self.pack(v) for k, v in value.items()}
         raise TypeError(f"cannot pack {type(value).__name__}: the web data holds text, lists and dicts only")
+
+    def pack_rows(self, rows: Iterable[Sequence[str | Sequence[str]]]) -> list[list[Any]]:
+        """``pack`` for flat rows of texts and lists of texts (the findings): the hot path at 1,000 VIOS."""
+        index = self.index
+        out = []
+        for row in rows:
+            packed: list[Any] = []
+            for value in row:
+                if isinstance(value, str):
+                    packed.append(index.setdefault(value, len(index)))
+                else:
+                    packed.append([index.setdefault(v, len(index)) for v in value])
+            out.append(packed)
+        return out
 
     @property
     def table(self) -> list[str]:
@@ -138,7 +157,7 @@ def web_data(view: ReportView, snapshot: Snapshot | None) -> dict[str, Any]:
     strings = Strings()
     return {
         "fields": list(FIELDS),
-        "findings": strings.pack([finding_record(f) for f in findings]),
+        "findings": strings.pack_rows(finding_record(f) for f in findings),
         "evidence": strings.pack(
             evidence_lines(snapshot, (r for f in findings for r in f.evidence)) if snapshot else {}
         ),
