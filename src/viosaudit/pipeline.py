@@ -15,11 +15,13 @@ from viosaudit.errors import SnapshotError
 from viosaudit.model import Estate, EstateGap
 from viosaudit.plan import build_plan
 from viosaudit.render import ReportFiles, write_reports
+from viosaudit.render.freshness import DEFAULT_MAX_AGE_DAYS, age_warning
 from viosaudit.render.viewmodel import ReportView, build_view
 from viosaudit.rules import evaluate
 from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptances
 from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.context import load_context
+from viosaudit.rules.provenance import data_versions
 from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
 
 
@@ -33,6 +35,9 @@ class ReportJob:
     catalogue_toml: Path | None = None
     lifecycle_toml: Path | None = None
     generated_at: str | None = None
+    detail: bool = False  # also the full-listing PDF for auditors
+    templates_dir: Path | None = None  # site templates and site.toml (logo, label, colours)
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS  # older snapshots get a warning on page 1 and in the summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +95,15 @@ def run_report(job: ReportJob) -> ReportResult:
     ctx = context(estate, job, services)
     register = judge(estate, job, services, ctx)
     plan = build_plan(estate, register.findings, ctx)
-    view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale)
-    files = write_reports(view, snapshot, job.out_dir, findings=register.findings)
+    view = build_view(
+        plan,
+        generated_at=job.generated_at or now_iso(),
+        stale=register.stale,
+        template_dir=job.templates_dir,
+        about=data_versions(ctx),
+        age_warning=age_warning(estate.captured_at, job.today, job.max_age_days),
+    )
+    files = write_reports(
+        view, snapshot, job.out_dir, findings=register.findings, user_dir=job.templates_dir, detail=job.detail
+    )
     return ReportResult(estate, register.findings, register, view, files)

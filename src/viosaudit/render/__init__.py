@@ -1,4 +1,5 @@
-"""The last stage: one ReportView -> the management PDF, the CAB workbook and the evidence zip.
+"""The last stage: one ReportView -> the management PDF, the HTML report, the CAB workbook and the
+evidence zip (and, on request, the full-listing PDF).
 
     view = build_view(build_plan(estate, findings, ctx), generated_at="2024-05-06T07:30:00Z")
     files = write_reports(view, snapshot, Path("reports/2024-05-06"), findings=findings)
@@ -14,18 +15,24 @@ from pathlib import Path
 from viosaudit.errors import RenderError
 from viosaudit.files import FILE_MODE, FolderBusy, folder_lock, private_dir, staging_dir
 from viosaudit.render.evidence import write_evidence
-from viosaudit.render.pdf import render_html, write_pdf
+from viosaudit.render.pdf import DETAIL, render_html, write_pdf
+from viosaudit.render.site import load_site
 from viosaudit.render.viewmodel import ReportView, build_view
+from viosaudit.render.web import write_web
 from viosaudit.render.xlsx import write_xlsx
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import Snapshot
 
 PDF_NAME = "viosaudit-report.pdf"
+DETAIL_NAME = "viosaudit-report-detail.pdf"
+HTML_NAME = "viosaudit-report.html"
 XLSX_NAME = "viosaudit-cab.xlsx"
 EVIDENCE_NAME = "viosaudit-evidence.zip"
 
 __all__ = [
+    "DETAIL_NAME",
     "EVIDENCE_NAME",
+    "HTML_NAME",
     "PDF_NAME",
     "XLSX_NAME",
     "ReportFiles",
@@ -35,6 +42,7 @@ __all__ = [
     "write_evidence",
     "write_pdf",
     "write_reports",
+    "write_web",
     "write_xlsx",
 ]
 
@@ -44,6 +52,14 @@ class ReportFiles:
     pdf: Path
     xlsx: Path
     evidence: Path
+    html: Path | None = None  # the self-contained HTML report
+    detail: Path | None = None  # the full-listing PDF, with --detail
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every file written, in the order a reader wants them."""
+        extra = tuple(p for p in (self.html, self.detail) if p is not None)
+        return (self.pdf, *extra, self.xlsx, self.evidence)
 
 
 def write_reports(
@@ -53,8 +69,10 @@ def write_reports(
     *,
     findings: Sequence[Finding] | None = None,
     user_dir: Path | None = None,
+    detail: bool = False,
 ) -> ReportFiles:
-    """Write the PDF, the workbook and the evidence zip (which also carries both) into ``out_dir``.
+    """Write the management PDF, the HTML report, the workbook and the evidence zip (which also carries
+    them) into ``out_dir``; with ``detail`` also the full-listing PDF for auditors.
 
     The three are written (0600) in a private staging folder, then renamed into place while this run
     holds the folder's lock: runs into one folder take turns, and nobody sees a half-written file or
@@ -62,7 +80,8 @@ def write_reports(
 
     ``findings``: the rule findings the view was built from; pass them so that the evidence keeps them
     verbatim (``findings.json``). Without them the evidence holds the view's finding rows and says so
-    in its README and manifest. ``user_dir`` holds site templates that override the packaged ones.
+    in its README and manifest. ``user_dir`` holds site templates that override the packaged ones and
+    its ``site.toml`` (logo, classification label, colours: ``render.site``).
     """
     if snapshot.manifest.snapshot_id != view.snapshot_id:
         raise RenderError(
@@ -76,15 +95,28 @@ def write_reports(
                 shutil.rmtree(stale, ignore_errors=True)
             staging = staging_dir(out_dir)
             try:
-                pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir)
+                site = load_site(user_dir)
+                pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir, site=site)
+                html = write_web(view, snapshot, staging / HTML_NAME, user_dir=user_dir, site=site)
+                extra = (
+                    (write_pdf(view, staging / DETAIL_NAME, user_dir=user_dir, template=DETAIL, site=site),)
+                    if detail
+                    else ()
+                )
                 xlsx = write_xlsx(view, staging / XLSX_NAME)
                 evidence = write_evidence(
-                    view, snapshot, findings, staging / EVIDENCE_NAME, attachments=(pdf, xlsx), user_dir=user_dir
+                    view,
+                    snapshot,
+                    findings,
+                    staging / EVIDENCE_NAME,
+                    attachments=(pdf, html, *extra, xlsx),
+                    user_dir=user_dir,
                 )
-                for path in (pdf, xlsx, evidence):
+                written = (pdf, html, *extra, xlsx, evidence)
+                for path in written:
                     path.chmod(FILE_MODE)
-                # all three are whole before any is renamed: a reader sees the old set or the new one
-                for path in (pdf, xlsx, evidence):
+                # all are whole before any is renamed: a reader sees the old set or the new one
+                for path in written:
                     path.replace(out_dir / path.name)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -92,4 +124,10 @@ def write_reports(
         raise RenderError(f"{out_dir}: {exc.strerror}; wait for it to finish or choose another --out") from None
     except OSError as exc:
         raise RenderError(f"cannot write the reports into {out_dir}: {exc.strerror or exc}") from exc
-    return ReportFiles(pdf=out_dir / PDF_NAME, xlsx=out_dir / XLSX_NAME, evidence=out_dir / EVIDENCE_NAME)
+    return ReportFiles(
+        pdf=out_dir / PDF_NAME,
+        xlsx=out_dir / XLSX_NAME,
+        evidence=out_dir / EVIDENCE_NAME,
+        html=out_dir / HTML_NAME,
+        detail=out_dir / DETAIL_NAME if detail else None,
+    )
