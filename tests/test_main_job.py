@@ -11,6 +11,7 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -44,6 +45,25 @@ def pdf_text(path: Path) -> str:
     return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(path).pages).split())
 
 
+def html_data(path: Path) -> dict[str, Any]:
+    """The HTML report's data block (findings, evidence lines, servers; texts in its string table)."""
+    html = path.read_text(encoding="utf-8")
+    start = html.index('id="viosaudit-data">') + len('id="viosaudit-data">')
+    data: dict[str, Any] = json.loads(html[start : html.index("</script>", start)])
+    return data
+
+
+def html_findings(path: Path) -> list[dict[str, Any]]:
+    """The HTML report's findings, unpacked from its string table."""
+    data = html_data(path)
+    strings = data["strings"]
+
+    def unpack(value: Any) -> Any:
+        return [unpack(v) for v in value] if isinstance(value, list) else strings[value]
+
+    return [{name: unpack(v) for name, v in zip(data["fields"], row, strict=True)} for row in data["findings"]]
+
+
 def sheet_rows(path: Path, name: str) -> list[dict[str, object]]:
     sheet = openpyxl.load_workbook(path)[name]
     rows = list(sheet.iter_rows(values_only=True))
@@ -66,6 +86,9 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path
                 str(out),
                 "--today",
                 "2026-11-25",
+                "--detail",
+                "--max-age-days",
+                "1",  # the sample was captured on 2026-11-23: two days old
             ]
         )
     return code, buffer.getvalue(), out
@@ -88,7 +111,7 @@ def test_pdf_tells_management_the_status_counts_and_findings(sample_run: tuple[i
     assert "6 of 6" in page1 and "servers exposed" in page1  # all VIOS near or past end of fix support
     assert "What it means for the business" in page1 and "What we recommend" in page1
     assert "P7-BRANCH-D" in page1  # the single-VIOS system: fixing it is an outage
-    text = pdf_text(out / "viosaudit-report.pdf")
+    text = pdf_text(out / "viosaudit-report-detail.pdf")  # the full listing
     for vios in ("p8b-vios1", "p8b-vios2", "p7d-vios1"):
         assert f"{vios} exposed to IV91339" in text
     assert "P7-BRANCH-D is served by a single VIOS (p7d-vios1)" in text
@@ -96,6 +119,44 @@ def test_pdf_tells_management_the_status_counts_and_findings(sample_run: tuple[i
     for vios in ("p8c-vios1", "p8c-vios2"):
         assert f"{vios} interim fix installed for IV91339" in text
         assert f"{vios} exposed to IV91339" not in text
+
+
+def test_old_snapshot_is_flagged_on_page1_and_in_the_summary(sample_run: tuple[int, str, Path]) -> None:
+    _code, printed, out = sample_run
+    warning = "The data is 2 days old (captured 2026-11-23, judged as of 2026-11-25; the limit is 1 days)"
+    assert f"WARNING: {warning}" in printed
+    page1 = " ".join((PdfReader(out / "viosaudit-report.pdf").pages[0].extract_text() or "").split())
+    assert warning in page1
+
+
+def test_short_pdf_is_at_most_six_pages_pdfa_with_metadata(sample_run: tuple[int, str, Path]) -> None:
+    _code, _printed, out = sample_run
+    reader = PdfReader(out / "viosaudit-report.pdf")
+    assert 2 <= len(reader.pages) <= 6
+    meta = reader.metadata
+    assert meta is not None
+    assert meta.title == "VIOS estate audit: sample-2026-11-23"
+    assert meta.author == "viosaudit"
+    assert meta.subject and "management summary" in meta.subject and "sample-2026-11-23" in meta.subject
+    xmp = reader.xmp_metadata
+    assert xmp is not None and (xmp.pdfaid_part, xmp.pdfaid_conformance) == ("3", "B")  # PDF/A-3b
+    text = pdf_text(out / "viosaudit-report.pdf")
+    for heading in ("Business services affected", "Proposed changes", "Top open risks", "Gaps: not collected"):
+        assert heading in text
+    assert "IV91339" in text and "3 VIOS" in text  # one row per APAR with its VIOS count
+    assert "p8b-vios1 exposed to IV91339" not in text  # not one row per VIOS
+    assert "Back-out plan" not in text  # the runbooks are in the detail PDF and the workbook
+    assert "and 14 more: see the HTML report" in text  # 24 services, capped at 10
+
+
+def test_detail_pdf_carries_every_finding(sample_run: tuple[int, str, Path]) -> None:
+    _code, _printed, out = sample_run
+    with zipfile.ZipFile(out / "viosaudit-evidence.zip") as z:
+        findings = json.loads(z.read("findings.json"))
+    text = "".join(pdf_text(out / "viosaudit-report-detail.pdf").split())
+    assert len(findings) > 100
+    missing = [f["title"] for f in findings if "".join(f["title"].split()) not in text]
+    assert missing == []
 
 
 def test_xlsx_findings_and_inventory(sample_run: tuple[int, str, Path]) -> None:
@@ -135,7 +196,12 @@ def test_placeholder_pattern_finds_what_it_is_for() -> None:
 def test_reports_name_real_vios_disks_and_adapters_never_placeholders(sample_run: tuple[int, str, Path]) -> None:
     """The rendered PDF text, every workbook cell and the change plans of the evidence name real things."""
     _code, printed, out = sample_run
-    texts = {"pdf": pdf_text(out / "viosaudit-report.pdf"), "summary": printed}
+    texts = {
+        "pdf": pdf_text(out / "viosaudit-report.pdf"),
+        "detail pdf": pdf_text(out / "viosaudit-report-detail.pdf"),
+        "html": "\n".join(str(f) for f in html_findings(out / "viosaudit-report.html")),  # not the raw evidence
+        "summary": printed,
+    }
     book = openpyxl.load_workbook(out / "viosaudit-cab.xlsx")
     texts |= {f"xlsx {ws.title}!{c.coordinate}": str(c.value) for ws in book for row in ws.iter_rows() for c in row
               if c.value is not None}  # fmt: skip
@@ -189,7 +255,7 @@ def test_garbled_output_names_file_host_command_line_and_the_rest_is_still_judge
     gap_line = next(line for line in printed.splitlines() if "p8b-vios2 ioslevel" in line)
     assert "captures/p8b-vios2/ioslevel.txt:1" in gap_line and "'ioslevel'" in gap_line
     assert "line 1" in gap_line and "Execute permission denied" in gap_line
-    text = pdf_text(tmp_path / "out" / "viosaudit-report.pdf")
+    text = "\n".join(f["t"] for f in html_findings(tmp_path / "out" / "viosaudit-report.html"))  # every finding
     assert "p8b-vios1 exposed to IV91339" in text  # the other hosts are still judged
     # IV91339's fileset ranges are per release line: without ioslevel it cannot be decided
     assert "p8b-vios2 exposure unknown for IV91339" in text

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from viosaudit import tool_version
 from viosaudit.commands import identify
 from viosaudit.config import add_arguments
 from viosaudit.errors import ConfigError, ParseError, ViosauditError
@@ -163,6 +164,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         document=args.json,
         pseudonymise=args.pseudonymise,
         pseudonym_key=Path(args.pseudonym_key) if args.pseudonym_key else None,
+        detail=args.detail,
+        templates_dir=Path(args.templates) if args.templates else None,
+        max_age_days=args.max_age_days,
     )
     result = run_report(job)
     # --json: stdout carries the findings document alone (for pipelines); the summary goes to stderr
@@ -243,6 +247,29 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         help="the site's pseudonym key file (default: viosaudit-pseudonym.key beside the report folder; "
         "made on first use)",
     )
+    p.add_argument(
+        "--detail",
+        action="store_true",
+        help="also write the full-listing PDF for auditors (viosaudit-report-detail.pdf)",
+    )
+    p.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="site look: site.toml (logo, classification label, colour) and any template to override",
+    )
+    p.add_argument(
+        "--max-age-days",
+        type=_days,
+        default=8,
+        metavar="N",
+        help="warn on page 1 and in the summary when the snapshot is older than N days (default: 8)",
+    )
+
+
+def _days(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of days, e.g. 8")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -252,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"viosaudit {tool_version()}")
     sub = parser.add_subparsers(dest="action", required=True)
 
     p = sub.add_parser("report", help="judge a snapshot and write the PDF, XLSX and evidence zip")

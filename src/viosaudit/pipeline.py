@@ -19,11 +19,13 @@ from viosaudit.files import write_private
 from viosaudit.model import Estate, EstateGap
 from viosaudit.plan import build_plan
 from viosaudit.render import ReportFiles, write_reports
+from viosaudit.render.freshness import DEFAULT_MAX_AGE_DAYS, age_warning
 from viosaudit.render.viewmodel import ReportView, build_view
 from viosaudit.rules import evaluate
 from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptances
 from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.context import load_context
+from viosaudit.rules.provenance import data_versions
 from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
 
 if TYPE_CHECKING:
@@ -40,6 +42,9 @@ class ReportJob:
     catalogue_toml: Path | None = None
     lifecycle_toml: Path | None = None
     generated_at: str | None = None
+    detail: bool = False  # also the full-listing PDF for auditors
+    templates_dir: Path | None = None  # site templates and site.toml (logo, label, colours)
+    max_age_days: int = DEFAULT_MAX_AGE_DAYS  # older snapshots get a warning on page 1 and in the summary
     formats: tuple[str, ...] = ()  # machine output beside the reports: "json" (findings.json), "csv"
     document: bool = False  # build the findings document (ReportResult.document), e.g. for --json
     pseudonymise: bool = False  # every output with names, serials, WWPNs, MACs, IPs replaced by tokens
@@ -103,7 +108,14 @@ def run_report(job: ReportJob) -> ReportResult:
     ctx = context(estate, job, services)
     register = judge(estate, job, services, ctx)
     plan = build_plan(estate, register.findings, ctx)
-    view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale)
+    view = build_view(
+        plan,
+        generated_at=job.generated_at or now_iso(),
+        stale=register.stale,
+        template_dir=job.templates_dir,
+        about=data_versions(ctx),
+        age_warning=age_warning(estate.captured_at, job.today, job.max_age_days),
+    )
     with tempfile.TemporaryDirectory(prefix="viosaudit-") as scratch:
         pseudonyms = None
         if job.pseudonymise:  # once, on the data: every output below is made from the rewritten copies
@@ -114,7 +126,15 @@ def run_report(job: ReportJob) -> ReportResult:
             snapshot = pseudonyms.snapshot_copy(snapshot, Path(scratch) / "snapshot")
             estate, register, view = pseudonyms.rewrite((estate, register, view))
         document, extra = _machine_output(job, view, register.findings, snapshot)
-        files = write_reports(view, snapshot, job.out_dir, findings=register.findings, extra_files=extra)
+        files = write_reports(
+            view,
+            snapshot,
+            job.out_dir,
+            findings=register.findings,
+            user_dir=job.templates_dir,
+            detail=job.detail,
+            extra_files=extra,
+        )
     map_path = None
     if pseudonyms is not None:
         from viosaudit.pseudonymise import MAP_NAME

@@ -16,6 +16,8 @@ def print_summary(result: ReportResult, out: TextIO) -> None:
     w = out.write
     w(f"viosaudit  snapshot {view.snapshot_id}  (captured {view.captured_at})\n")
     w(f"Status: {words(view.summary.status)}  {view.summary.headline}\n")
+    if view.age_warning:
+        w(f"WARNING: {view.age_warning}\n")
     w(f"Estate: {c.systems} managed systems, {c.vios} VIOS, {c.clients} client partitions\n")
     w(
         f"Exposed: {c.systems_exposed} systems, {c.vios_exposed} VIOS;  unknown: {c.vios_unknown} VIOS;  "
@@ -41,7 +43,7 @@ def print_summary(result: ReportResult, out: TextIO) -> None:
         where = f" ({gap.file}:{gap.line_no})" if gap.file and gap.line_no else f" ({gap.file})" if gap.file else ""
         w(f"  {gap.host} {gap.command_id}{where}: {gap.reason}\n")
     w(f"\nReports written to {result.files.pdf.parent}/\n")
-    for path in (result.files.pdf, result.files.xlsx, result.files.evidence):
+    for path in result.files.written:
         w(f"  {path.name}\n")
     if result.partial:
         w("Run is PARTIAL (exit status 1): entities behind the gaps are shown as unknown.\n")

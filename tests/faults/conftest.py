@@ -31,7 +31,7 @@ from viosaudit.assemble import build_estate  # noqa: E402
 from viosaudit.cli import main  # noqa: E402
 from viosaudit.jsonable import to_jsonable  # noqa: E402
 from viosaudit.pipeline import ReportJob, judge  # noqa: E402
-from viosaudit.render import EVIDENCE_NAME, PDF_NAME, XLSX_NAME  # noqa: E402
+from viosaudit.render import EVIDENCE_NAME, HTML_NAME, PDF_NAME, XLSX_NAME  # noqa: E402
 from viosaudit.rules import load_rules  # noqa: E402
 from viosaudit.snapshot import SnapshotWriter, open_snapshot, plan_targets  # noqa: E402
 
@@ -44,7 +44,7 @@ make_estate = _fixtures.make_estate
 settings_for = _fixtures.settings_for
 
 TODAY = "2026-11-25"
-REPORTS = (PDF_NAME, XLSX_NAME, EVIDENCE_NAME)
+REPORTS = (PDF_NAME, HTML_NAME, XLSX_NAME, EVIDENCE_NAME)
 READS = {rule.meta.id: set(rule.meta.reads) for rule in load_rules()}
 
 

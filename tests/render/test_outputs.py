@@ -30,7 +30,7 @@ PAGE1_JARGON = ("APAR", "IV91339", "LPAR", "ifix", "vSCSI", "NPIV", "LPM", "SEA"
 def files(
     view: ReportView, snapshot: Snapshot, findings: tuple[Finding, ...], tmp_path_factory: pytest.TempPathFactory
 ) -> ReportFiles:
-    return write_reports(view, snapshot, tmp_path_factory.mktemp("out") / "2024-05-06", findings=findings)
+    return write_reports(view, snapshot, tmp_path_factory.mktemp("out") / "2024-05-06", findings=findings, detail=True)
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +38,18 @@ def pages(files: ReportFiles) -> list[str]:
     return [page.extract_text() for page in PdfReader(files.pdf).pages]
 
 
+@pytest.fixture(scope="module")
+def detail_pages(files: ReportFiles) -> list[str]:
+    assert files.detail is not None
+    return [page.extract_text() for page in PdfReader(files.detail).pages]
+
+
 def test_file_names(files: ReportFiles) -> None:
-    assert [files.pdf.name, files.xlsx.name, files.evidence.name] == [
-        "viosaudit-report.pdf", "viosaudit-cab.xlsx", "viosaudit-evidence.zip"
+    assert [p.name for p in files.written] == [
+        "viosaudit-report.pdf", "viosaudit-report.html", "viosaudit-report-detail.pdf", "viosaudit-cab.xlsx",
+        "viosaudit-evidence.zip",
     ]
+    assert {oct(p.stat().st_mode & 0o777) for p in files.written} == {"0o600"}
 
 
 # ---------------------------------------------------------------- PDF
@@ -63,8 +71,8 @@ def test_pdf_page1_has_no_jargon(pages: list[str]) -> None:
     assert found == []
 
 
-def test_pdf_has_findings_changes_inventory_gaps(pages: list[str]) -> None:
-    text = " ".join(" ".join(pages[1:]).split())  # table cells wrap: compare with single spaces
+def test_detail_pdf_has_findings_changes_inventory_gaps(detail_pages: list[str]) -> None:
+    text = " ".join(" ".join(detail_pages[1:]).split())  # table cells wrap: compare with single spaces
     for expected in (IV_TITLE, "Cannot tell whether vios_c2 is exposed to IV91339", "IV91339: interim fix installed",
                      "Client disks reachable through one VIOS only", "Proposed changes", "PROP-01", "PROP-02",
                      "Risk of not doing", "Back-out plan", "Inventory", "Gaps", "not collected", "unknown",
@@ -129,6 +137,7 @@ def test_zip_holds_raw_bytes_and_reports(files: ReportFiles, snapshot: Snapshot)
         assert z.read("snapshot/manifest.json") == (snapshot.root / "manifest.json").read_bytes()
         assert {"findings.json", "view.json", "README.txt", "evidence-manifest.json", "MANIFEST.sha256",
                 "changes/PROP-01.txt", "changes/PROP-02.txt", "reports/viosaudit-report.pdf",
+                "reports/viosaudit-report.html", "reports/viosaudit-report-detail.pdf",
                 "reports/viosaudit-cab.xlsx"} <= names
         plan = z.read("changes/PROP-02.txt").decode()
         assert "Implementation plan:" in plan and "Back-out plan:" in plan and "vios_a2" in plan

@@ -1,4 +1,5 @@
-"""The last stage: one ReportView -> the management PDF, the CAB workbook and the evidence zip.
+"""The last stage: one ReportView -> the management PDF, the HTML report, the CAB workbook and the
+evidence zip (and, on request, the full-listing PDF).
 
     view = build_view(build_plan(estate, findings, ctx), generated_at="2024-05-06T07:30:00Z")
     files = write_reports(view, snapshot, Path("reports/2024-05-06"), findings=findings)
@@ -15,18 +16,24 @@ from typing import TextIO
 from viosaudit.errors import RenderError
 from viosaudit.files import FILE_MODE, FolderBusy, folder_lock, private_dir, staging_dir
 from viosaudit.render.evidence import write_evidence
-from viosaudit.render.pdf import render_html, write_pdf
+from viosaudit.render.pdf import DETAIL, render_html, write_pdf
+from viosaudit.render.site import load_site
 from viosaudit.render.viewmodel import ReportView, build_view
+from viosaudit.render.web import write_web
 from viosaudit.render.xlsx import write_xlsx
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import Snapshot
 
 PDF_NAME = "viosaudit-report.pdf"
+DETAIL_NAME = "viosaudit-report-detail.pdf"
+HTML_NAME = "viosaudit-report.html"
 XLSX_NAME = "viosaudit-cab.xlsx"
 EVIDENCE_NAME = "viosaudit-evidence.zip"
 
 __all__ = [
+    "DETAIL_NAME",
     "EVIDENCE_NAME",
+    "HTML_NAME",
     "PDF_NAME",
     "XLSX_NAME",
     "ReportFiles",
@@ -36,6 +43,7 @@ __all__ = [
     "write_evidence",
     "write_pdf",
     "write_reports",
+    "write_web",
     "write_xlsx",
 ]
 
@@ -45,7 +53,15 @@ class ReportFiles:
     pdf: Path
     xlsx: Path
     evidence: Path
-    extra: tuple[Path, ...] = ()  # e.g. findings.json / findings.csv (``extra_files``)
+    html: Path | None = None  # the self-contained HTML report
+    detail: Path | None = None  # the full-listing PDF, with --detail
+    machine: tuple[Path, ...] = ()  # findings.json / findings.csv (``extra_files``)
+
+    @property
+    def written(self) -> tuple[Path, ...]:
+        """Every file written, in the order a reader wants them."""
+        extra = tuple(p for p in (self.html, self.detail) if p is not None)
+        return (self.pdf, *extra, self.xlsx, self.evidence, *self.machine)
 
 
 def write_reports(
@@ -55,9 +71,11 @@ def write_reports(
     *,
     findings: Sequence[Finding] | None = None,
     user_dir: Path | None = None,
+    detail: bool = False,
     extra_files: Sequence[tuple[str, Callable[[TextIO], None]]] = (),
 ) -> ReportFiles:
-    """Write the PDF, the workbook and the evidence zip (which also carries both) into ``out_dir``.
+    """Write the management PDF, the HTML report, the workbook and the evidence zip (which also carries
+    them) into ``out_dir``; with ``detail`` also the full-listing PDF for auditors.
 
     The three are written (0600) in a private staging folder, then renamed into place while this run
     holds the folder's lock: runs into one folder take turns, and nobody sees a half-written file or
@@ -65,7 +83,8 @@ def write_reports(
 
     ``findings``: the rule findings the view was built from; pass them so that the evidence keeps them
     verbatim (``findings.json``). Without them the evidence holds the view's finding rows and says so
-    in its README and manifest. ``user_dir`` holds site templates that override the packaged ones.
+    in its README and manifest. ``user_dir`` holds site templates that override the packaged ones and
+    its ``site.toml`` (logo, classification label, colours: ``render.site``).
     ``extra_files``: (name, writer of its text) written beside them in the same way (the findings JSON, CSV).
     """
     if snapshot.manifest.snapshot_id != view.snapshot_id:
@@ -80,19 +99,32 @@ def write_reports(
                 shutil.rmtree(stale, ignore_errors=True)
             staging = staging_dir(out_dir)
             try:
-                pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir)
+                site = load_site(user_dir)
+                pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir, site=site)
+                html = write_web(view, snapshot, staging / HTML_NAME, user_dir=user_dir, site=site)
+                extra = (
+                    (write_pdf(view, staging / DETAIL_NAME, user_dir=user_dir, template=DETAIL, site=site),)
+                    if detail
+                    else ()
+                )
                 xlsx = write_xlsx(view, staging / XLSX_NAME)
                 evidence = write_evidence(
-                    view, snapshot, findings, staging / EVIDENCE_NAME, attachments=(pdf, xlsx), user_dir=user_dir
+                    view,
+                    snapshot,
+                    findings,
+                    staging / EVIDENCE_NAME,
+                    attachments=(pdf, html, *extra, xlsx),
+                    user_dir=user_dir,
                 )
-                extra = [staging / name for name, _data in extra_files]
-                for path, (_name, write) in zip(extra, extra_files, strict=True):
+                machine = [staging / name for name, _write in extra_files]
+                for path, (_name, write) in zip(machine, extra_files, strict=True):
                     with path.open("w", encoding="utf-8", newline="") as handle:
                         write(handle)
-                for path in (pdf, xlsx, evidence, *extra):
+                written = (pdf, html, *extra, xlsx, evidence, *machine)
+                for path in written:
                     path.chmod(FILE_MODE)
                 # all are whole before any is renamed: a reader sees the old set or the new one
-                for path in (pdf, xlsx, evidence, *extra):
+                for path in written:
                     path.replace(out_dir / path.name)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -104,5 +136,7 @@ def write_reports(
         pdf=out_dir / PDF_NAME,
         xlsx=out_dir / XLSX_NAME,
         evidence=out_dir / EVIDENCE_NAME,
-        extra=tuple(out_dir / name for name, _data in extra_files),
+        html=out_dir / HTML_NAME,
+        detail=out_dir / DETAIL_NAME if detail else None,
+        machine=tuple(out_dir / name for name, _write in extra_files),
     )

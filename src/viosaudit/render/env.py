@@ -93,7 +93,7 @@ def make_env(user_dir: Path | None = None) -> Environment:
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(
             enabled_extensions=("html", "htm", "xml"),
-            disabled_extensions=("css", "txt"),
+            disabled_extensions=("css", "txt", "js"),
             default_for_string=True,
             default=True,
         ),

@@ -8,12 +8,16 @@ workbook turn them into words through ``render.wording.words`` (the ``words`` fi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from viosaudit.business import Criticality
 from viosaudit.model import Collected
 from viosaudit.plan import Design, Effect, EntityStatus, OverallStatus
 from viosaudit.render.wording import finding_status
 from viosaudit.rules.base import Severity, SubjectKind, Verdict
+
+if TYPE_CHECKING:
+    from viosaudit.render.digest import Digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +242,9 @@ class ReportView:
     inventory: Inventory
     gaps: tuple[GapRow, ...]
     gaps_note: str
+    digest: Digest  # the short PDF's capped tables (render.digest)
+    about: tuple[tuple[str, str], ...] = ()  # (what, version): tool, catalogue, lifecycle data
+    age_warning: str = ""  # set when the snapshot is older than the report's --max-age-days
 
     @property
     def findings(self) -> tuple[FindingRow, ...]:

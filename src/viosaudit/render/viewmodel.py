@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from viosaudit.plan import Plan
+from viosaudit.render.digest import build_digest
 from viosaudit.render.env import make_env
 from viosaudit.render.sections.changes import change_rows
 from viosaudit.render.sections.findings import finding_sections
@@ -70,6 +71,8 @@ def build_view(
     title: str = "VIOS estate audit",
     template_dir: Path | None = None,
     stale: Sequence[tuple[Acceptance, str]] = (),
+    about: Sequence[tuple[str, str]] = (),
+    age_warning: str = "",
 ) -> ReportView:
     """Make the one view every output is rendered from.
 
@@ -81,19 +84,28 @@ def build_view(
         title: the report title.
         template_dir: site templates that override the packaged ones (runbooks, CAB paragraph).
         stale: acceptances that match no open finding, with why (shown beside the accepted risks).
+        about: (what, version) of the tool and its data files, for the About section.
+        age_warning: a sentence for page 1 when the snapshot is too old to judge by
+            (``render.freshness.age_warning``); "" when fresh.
     """
     open_findings, passed = finding_sections(plan)
+    page1 = summary(plan, stale)
+    changes = change_rows(plan, make_env(template_dir))
+    gaps = gap_rows(plan)
     return ReportView(
         title=title,
         snapshot_id=plan.estate.snapshot_id,
         captured_at=plan.estate.captured_at,
         generated_at=generated_at,
-        summary=summary(plan, stale),
+        summary=page1,
         counts=counts(plan),
         open_findings=open_findings,
         passed_findings=passed,
-        changes=change_rows(plan, make_env(template_dir)),
+        changes=changes,
         inventory=inventory(plan, plan.topology),
-        gaps=gap_rows(plan),
+        gaps=gaps,
         gaps_note=gaps_note or GAPS_NOTE,
+        digest=build_digest(plan, services=page1.services, changes=changes, gaps=gaps, stale=stale),
+        about=tuple(about),
+        age_warning=age_warning,
     )
