@@ -32,6 +32,7 @@ from viosaudit.pseudonymise import (
     load_key,
     pseudonymiser_for,
 )
+from viosaudit.render import DETAIL_NAME, EVIDENCE_NAME, HTML_NAME, PDF_NAME, XLSX_NAME
 from viosaudit.snapshot import MANIFEST, open_snapshot
 
 ROOT = Path(__file__).parents[1]
@@ -89,7 +90,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, str, Path]:
     out = tmp_path_factory.mktemp("pseudo") / "report"
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        code = main(["report", str(SAMPLE / "snapshot"), "--out", str(out), "--pseudonymise", *ARGS])
+        code = main(["report", str(SAMPLE / "snapshot"), "--out", str(out), "--pseudonymise", "--detail", *ARGS])
     return code, stdout.getvalue(), stderr.getvalue(), out
 
 
@@ -104,7 +105,7 @@ def test_no_original_in_any_output(run: tuple[int, str, str, Path]) -> None:
     code, stdout, stderr, out = run
     assert code == EXIT_OK
     files = sorted(p for p in out.iterdir() if p.is_file() and p.name not in (MAP_NAME, ".viosaudit.lock"))
-    assert {p.name for p in files} >= {"viosaudit-report.pdf", "viosaudit-cab.xlsx", "viosaudit-evidence.zip",
+    assert {p.name for p in files} >= {PDF_NAME, DETAIL_NAME, HTML_NAME, XLSX_NAME, EVIDENCE_NAME,
                                        "findings.json", "findings.csv"}  # fmt: skip
     texts = {p.name: readable(p.name, p.read_bytes()) for p in files}
     texts["stdout"] = stdout
@@ -116,7 +117,7 @@ def test_no_original_in_any_output(run: tuple[int, str, str, Path]) -> None:
         leaks += [f"{kind} {original!r} in {where}" for where, text in (texts | squeezed).items()
                   if pattern.search(text)]  # fmt: skip
     assert not leaks, leaks[:20]
-    assert "IV91339" in texts["viosaudit-report.pdf"] and "6.1.9.200" in texts["viosaudit-evidence.zip"]
+    assert "IV91339" in texts[DETAIL_NAME] and "6.1.9.200" in texts[EVIDENCE_NAME]  # APARs and levels kept
 
 
 def test_same_verdicts_levels_and_ifixes(run: tuple[int, str, str, Path], tmp_path: Path) -> None:
@@ -126,6 +127,10 @@ def test_same_verdicts_levels_and_ifixes(run: tuple[int, str, str, Path], tmp_pa
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["report", str(SAMPLE / "snapshot"), "--out", str(plain), *ARGS]) == EXIT_OK
     masked, real = (json.loads((d / "findings.json").read_text(encoding="utf-8")) for d in (out, plain))
+    leak = readable(XLSX_NAME, (plain / XLSX_NAME).read_bytes()) + (plain / HTML_NAME).read_text(encoding="utf-8")
+    assert all(
+        re.search(rf"(?<![A-Za-z0-9]){re.escape(o)}(?![A-Za-z0-9])", leak, re.I) for o in ("P8-PROD-B", "p8b-vios1")
+    )
     assert masked["counts"] == real["counts"]
     assert [(f["rule"], f["verdict"], f["severity"], f["apar"]) for f in masked["findings"]] == [
         (f["rule"], f["verdict"], f["severity"], f["apar"]) for f in real["findings"]
