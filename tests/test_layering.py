@@ -14,7 +14,7 @@ RANK = {
     "files": 0, "schema": 0,
     "parse": 1,
     "collect": 2,
-    "assemble": 3,
+    "assemble": 3, "pseudonymise": 3,
     "rules": 4,
     "plan": 5,
     "render": 6,

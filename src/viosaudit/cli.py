@@ -160,12 +160,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
         accepted_toml=Path(args.accepted) if args.accepted else None,
         catalogue_toml=Path(args.catalogue) if args.catalogue else None,
         lifecycle_toml=Path(args.lifecycle) if args.lifecycle else None,
+        formats=tuple(args.format or ()),
+        document=args.json,
+        pseudonymise=args.pseudonymise,
+        pseudonym_key=Path(args.pseudonym_key) if args.pseudonym_key else None,
         detail=args.detail,
         templates_dir=Path(args.templates) if args.templates else None,
         max_age_days=args.max_age_days,
     )
     result = run_report(job)
-    print_summary(result, sys.stdout)
+    # --json: stdout carries the findings document alone (for pipelines); the summary goes to stderr
+    print_summary(result, sys.stderr if args.json else sys.stdout)
+    if args.json and result.document is not None:
+        from viosaudit.render.machine import write_json
+
+        write_json(result.document, sys.stdout)
+    if result.pseudonym_map is not None:
+        print(f"Token map (keep private, never send): {result.pseudonym_map}", file=sys.stderr)
     return EXIT_PARTIAL if result.partial else EXIT_OK
 
 
@@ -213,6 +224,29 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lifecycle", help="site lifecycle file: adds or overrides VIOS release dates (TOML)")
     p.add_argument("--out", help="report folder (default: reports/<today>)")
     p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=("json", "csv"),
+        help="also write the findings as findings.json or findings.csv in the report folder (repeatable; "
+        "schema: docs/findings-schema.md)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the findings document (JSON) on stdout for pipelines; the summary goes to stderr",
+    )
+    p.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="replace system, partition and host names, serials, WWPNs, MACs and IP addresses by stable tokens "
+        "in every output; the token map goes to pseudonym-map.json (0600) in the report folder",
+    )
+    p.add_argument(
+        "--pseudonym-key",
+        help="the site's pseudonym key file (default: viosaudit-pseudonym.key beside the report folder; "
+        "made on first use)",
+    )
     p.add_argument(
         "--detail",
         action="store_true",

@@ -5,13 +5,17 @@ Kept apart from the CLI so tests and benchmarks run exactly what the command run
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
 from viosaudit.errors import SnapshotError
+from viosaudit.files import write_private
 from viosaudit.model import Estate, EstateGap
 from viosaudit.plan import build_plan
 from viosaudit.render import ReportFiles, write_reports
@@ -23,6 +27,9 @@ from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.context import load_context
 from viosaudit.rules.provenance import data_versions
 from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
+
+if TYPE_CHECKING:
+    from viosaudit.render.machine import FindingsDocument, Writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +45,10 @@ class ReportJob:
     detail: bool = False  # also the full-listing PDF for auditors
     templates_dir: Path | None = None  # site templates and site.toml (logo, label, colours)
     max_age_days: int = DEFAULT_MAX_AGE_DAYS  # older snapshots get a warning on page 1 and in the summary
+    formats: tuple[str, ...] = ()  # machine output beside the reports: "json" (findings.json), "csv"
+    document: bool = False  # build the findings document (ReportResult.document), e.g. for --json
+    pseudonymise: bool = False  # every output with names, serials, WWPNs, MACs, IPs replaced by tokens
+    pseudonym_key: Path | None = None  # the site's key (default: viosaudit-pseudonym.key beside out_dir)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,8 @@ class ReportResult:
     register: Register
     view: ReportView
     files: ReportFiles
+    document: FindingsDocument | None = None  # the findings document (render.machine), when asked for
+    pseudonym_map: Path | None = None  # token -> original (0600), when pseudonymised
 
     @property
     def failures(self) -> tuple[EstateGap, ...]:
@@ -103,7 +116,40 @@ def run_report(job: ReportJob) -> ReportResult:
         about=data_versions(ctx),
         age_warning=age_warning(estate.captured_at, job.today, job.max_age_days),
     )
-    files = write_reports(
-        view, snapshot, job.out_dir, findings=register.findings, user_dir=job.templates_dir, detail=job.detail
-    )
-    return ReportResult(estate, register.findings, register, view, files)
+    with tempfile.TemporaryDirectory(prefix="viosaudit-") as scratch:
+        pseudonyms = None
+        if job.pseudonymise:  # once, on the data: every output below is made from the rewritten copies
+            from viosaudit.pseudonymise import KEY_NAME, load_key, pseudonymiser_for
+
+            key = load_key(job.pseudonym_key or job.out_dir.absolute().parent / KEY_NAME)
+            pseudonyms = pseudonymiser_for(estate, snapshot, key, ctx.catalogue, ctx.lifecycle)
+            snapshot = pseudonyms.snapshot_copy(snapshot, Path(scratch) / "snapshot")
+            estate, register, view = pseudonyms.rewrite((estate, register, view))
+        document, extra = _machine_output(job, view, register.findings, snapshot)
+        files = write_reports(
+            view,
+            snapshot,
+            job.out_dir,
+            findings=register.findings,
+            user_dir=job.templates_dir,
+            detail=job.detail,
+            extra_files=extra,
+        )
+    map_path = None
+    if pseudonyms is not None:
+        from viosaudit.pseudonymise import MAP_NAME
+
+        map_path = write_private(job.out_dir / MAP_NAME, pseudonyms.map_json())
+    return ReportResult(estate, register.findings, register, view, files, document, map_path)
+
+
+def _machine_output(
+    job: ReportJob, view: ReportView, findings: Sequence[Finding], snapshot: Snapshot
+) -> tuple[FindingsDocument | None, tuple[tuple[str, Writer], ...]]:
+    """The findings document and the machine-readable files asked for (none: nothing is built)."""
+    if not (job.formats or job.document):
+        return None, ()
+    from viosaudit.render.machine import findings_document, machine_files
+
+    document = findings_document(view, findings, snapshot)
+    return document, machine_files(document, job.formats)

@@ -19,7 +19,7 @@ from viosaudit.jsonable import to_jsonable
 from viosaudit.render import ReportFiles, render_html, write_reports
 from viosaudit.render.evidence import write_evidence
 from viosaudit.render.view import ReportView
-from viosaudit.render.xlsx import DECISIONS, safe_text
+from viosaudit.render.xlsx import safe_text
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import Snapshot, open_snapshot
 
@@ -101,36 +101,6 @@ def test_undefined_in_a_template_is_an_error(view: ReportView, tmp_path: Path) -
 
 
 # ---------------------------------------------------------------- XLSX
-
-
-def test_xlsx_sheets_frozen_filtered(files: ReportFiles) -> None:
-    wb = load_workbook(files.xlsx)
-    assert wb.sheetnames == ["Summary", "Findings", "Changes", "Inventory", "Gaps"]
-    for ws in wb.worksheets:
-        assert ws.freeze_panes == "A2", ws.title
-    for name in ("Findings", "Changes", "Inventory", "Gaps"):
-        assert wb[name].auto_filter.ref, name
-    assert wb["Summary"]["B3"].value == "ACTION NEEDED"
-    assert wb["Findings"].max_row == 1 + 7
-    assert wb["Inventory"].max_row == 1 + 3 + 5 + 6
-
-
-def test_xlsx_changes_for_the_cab(files: ReportFiles) -> None:
-    ws = load_workbook(files.xlsx)["Changes"]
-    headers = [c.value for c in ws[1]]
-    for h in ("Risk of doing", "Risk of not doing", "Business services touched", "Window needed",
-              "Implementation plan", "Back-out plan", "Decision"):
-        assert h in headers
-    col = headers.index("Decision") + 1
-    assert ws.max_row == 3
-    assert [ws.cell(row=r, column=col).value for r in (2, 3)] == [None, None]
-    letter = ws.cell(row=2, column=col).column_letter
-    validations = ws.data_validations.dataValidation
-    assert len(validations) == 1
-    dv = validations[0]
-    assert dv.type == "list" and dv.formula1 == '"' + ",".join(DECISIONS) + '"'
-    assert f"{letter}2:{letter}3" in str(dv.sqref)
-    assert "Accept risk" in dv.formula1
 
 
 def test_xlsx_neutralises_formula_injection(files: ReportFiles) -> None:

@@ -64,3 +64,20 @@ def test_remediation_names_the_fixing_level_of_the_vios_release_line() -> None:
     f = run(b)["vios_apar_exposure:SNS:1:IJ30447"]
     assert f.verdict is Verdict.FAIL and f.severity is Severity.HIGH  # security
     assert f.remediation.startswith("Fixed in VIOS 3.1.2.20 or later. Interim fix: IJ30447s1a.")
+
+
+
+def test_security_bulletin_is_the_first_reference() -> None:
+    """The workbook links the APAR cell to the first reference: for a security record, IBM's bulletin."""
+    from pathlib import Path
+
+    from viosaudit.assemble import build_estate
+    from viosaudit.rules.catalogue import load_catalogue
+    from viosaudit.snapshot import open_snapshot
+
+    bulletins = {a.id: a.bulletin for a in load_catalogue().apars if a.bulletin}
+    estate = build_estate(open_snapshot(Path(__file__).parents[2] / "sample_data" / "snapshot"))
+    found = [f for f in evaluate(estate, context(), RULES) if f.apar in bulletins and f.verdict is Verdict.FAIL]
+    assert found
+    for f in found:
+        assert f.references[0] == bulletins[f.apar] and len(f.references) == len(set(f.references))

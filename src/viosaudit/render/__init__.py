@@ -8,9 +8,10 @@ evidence zip (and, on request, the full-listing PDF).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from viosaudit.errors import RenderError
 from viosaudit.files import FILE_MODE, FolderBusy, folder_lock, private_dir, staging_dir
@@ -54,12 +55,13 @@ class ReportFiles:
     evidence: Path
     html: Path | None = None  # the self-contained HTML report
     detail: Path | None = None  # the full-listing PDF, with --detail
+    machine: tuple[Path, ...] = ()  # findings.json / findings.csv (``extra_files``)
 
     @property
     def written(self) -> tuple[Path, ...]:
         """Every file written, in the order a reader wants them."""
         extra = tuple(p for p in (self.html, self.detail) if p is not None)
-        return (self.pdf, *extra, self.xlsx, self.evidence)
+        return (self.pdf, *extra, self.xlsx, self.evidence, *self.machine)
 
 
 def write_reports(
@@ -70,6 +72,7 @@ def write_reports(
     findings: Sequence[Finding] | None = None,
     user_dir: Path | None = None,
     detail: bool = False,
+    extra_files: Sequence[tuple[str, Callable[[TextIO], None]]] = (),
 ) -> ReportFiles:
     """Write the management PDF, the HTML report, the workbook and the evidence zip (which also carries
     them) into ``out_dir``; with ``detail`` also the full-listing PDF for auditors.
@@ -82,6 +85,7 @@ def write_reports(
     verbatim (``findings.json``). Without them the evidence holds the view's finding rows and says so
     in its README and manifest. ``user_dir`` holds site templates that override the packaged ones and
     its ``site.toml`` (logo, classification label, colours: ``render.site``).
+    ``extra_files``: (name, writer of its text) written beside them in the same way (the findings JSON, CSV).
     """
     if snapshot.manifest.snapshot_id != view.snapshot_id:
         raise RenderError(
@@ -112,7 +116,11 @@ def write_reports(
                     attachments=(pdf, html, *extra, xlsx),
                     user_dir=user_dir,
                 )
-                written = (pdf, html, *extra, xlsx, evidence)
+                machine = [staging / name for name, _write in extra_files]
+                for path, (_name, write) in zip(machine, extra_files, strict=True):
+                    with path.open("w", encoding="utf-8", newline="") as handle:
+                        write(handle)
+                written = (pdf, html, *extra, xlsx, evidence, *machine)
                 for path in written:
                     path.chmod(FILE_MODE)
                 # all are whole before any is renamed: a reader sees the old set or the new one
@@ -130,4 +138,5 @@ def write_reports(
         evidence=out_dir / EVIDENCE_NAME,
         html=out_dir / HTML_NAME,
         detail=out_dir / DETAIL_NAME if detail else None,
+        machine=tuple(out_dir / name for name, _write in extra_files),
     )

@@ -98,6 +98,7 @@ class FindingRow:
     maintenance: str
     acceptance: str  # "accepted by ... until ...: reason" or ""
     acceptance_expired: str  # "acceptance by ... expired on ...: open again" or ""
+    acceptance_expires: str = ""  # YYYY-MM-DD: end of the acceptance in force, else of the expired one
 
     @property
     def status(self) -> str:

@@ -1,85 +1,66 @@
-"""ReportView -> the CAB workbook (openpyxl): Summary, Findings, Changes, Inventory, Gaps.
+"""ReportView -> the CAB workbook: Summary, Findings, Changes, Plans, Inventory, Gaps.
 
-Every table sheet has a frozen, filterable header row, fixed widths and wrapped text. Every cell is
-written through ``put``, which writes strings through ``safe_text``: a value that a spreadsheet would
-read as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading
-single quote and is stored as text. Service names, owners and raw output come from outside, and a CAB
-member pressing F2/Enter or exporting to CSV must never run them.
+Each sheet is declared as a tuple of ``Column`` and a generator of rows (``render.sheets`` streams them
+with XlsxWriter in constant-memory mode and gives every sheet its frame and print layout). Verdicts,
+severities and statuses are coloured; dates are Excel dates; IBM bulletin and APAR references are
+hyperlinks; the Findings key column stays in view when scrolling right. Runbooks are long, so the
+Changes row holds a short summary and a link to its steps on the Plans sheet (one row per step) instead
+of a row taller than a screen. The CAB fills in Decision (a list), Decided by, Decision date (a date)
+and CAB comment; ``viosaudit cab import`` reads those columns back by their headers.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from enum import Enum
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import Any
 
 from viosaudit.errors import RenderError
+from viosaudit.render.sheets import (
+    FORMULA_START,
+    MAX_CELL,
+    Column,
+    Formats,
+    Link,
+    Sheet,
+    Value,
+    lines,
+    safe_text,
+    write_sheet,
+)
 from viosaudit.render.view import ChangeRow, FindingRow, ReportView, ServiceImpact
 from viosaudit.render.wording import words
 
+__all__ = ["CHANGE_COLUMNS", "DECISIONS", "FINDING_COLUMNS", "FORMULA_START", "MAX_CELL", "safe_text", "write_xlsx"]
+
 DECISIONS = ("Approve", "Reject", "Defer", "Accept risk")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-MAX_CELL = 32_767  # Excel's limit on the characters of one cell
-HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-DECISION_FILL = PatternFill("solid", fgColor="FFF2CC")
-WRAP = Alignment(wrap_text=True, vertical="top")
-LINE_HEIGHT = 15.0  # points per wrapped line, for the estimated row height
-MAX_ROW_HEIGHT = 409.0  # Excel's limit
-
-Value = str | int
+DECISION_FILL = "FFF2CC"  # the cells the CAB fills in
+PLAN_SUMMARY_STEPS = 3  # steps of a runbook quoted on the Changes sheet before the link to the Plans sheet
+PLAN_SUMMARY_CHARS = 110
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    header: str
-    width: int
+def parse_when(text: str) -> datetime | None:
+    """An ISO timestamp of the view ("2026-11-23T06:00:00Z") as a naive UTC datetime; None if it is not one."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    offset = when.utcoffset()
+    return (when - offset if offset else when).replace(tzinfo=None)
 
 
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will never evaluate: formula-like starts get a leading ``'``.
-
-    Characters XML cannot hold (NUL and other C0 controls from raw output) become U+FFFD; text
-    longer than Excel's cell limit is cut with a visible marker.
-    """
-    text: str = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    if len(text) > MAX_CELL:
-        marker = " [truncated: see the evidence zip]"
-        text = text[: MAX_CELL - len(marker) - 1] + marker
-    if text.startswith(FORMULA_START):
-        text = "'" + text
-    return text
-
-
-def put(ws: Worksheet, row: int, column: int, value: Value) -> Cell:
-    """Write one cell; the only function in this module that sets a cell value."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, Enum):
-        raise RenderError(f"sheet {ws.title}: {type(value).__name__}.{value.name} written as is: use words()")
-    if isinstance(value, str):
-        cell.value = safe_text(value)
-        cell.data_type = "s"  # a string, never a formula, whatever openpyxl would guess
-    else:
-        cell.value = value
-    return cell
-
-
-def _lines(values: Sequence[str]) -> str:
-    return "\n".join(v for v in values if v)
+def _date(text: str) -> date | str:
+    """A YYYY-MM-DD text as a date cell; anything else stays text (never silently dropped)."""
+    try:
+        return date.fromisoformat(text) if text else ""
+    except ValueError:
+        return text
 
 
 def _services_text(services: Sequence[ServiceImpact]) -> str:
-    return _lines(
+    return lines(
         [
             f"{s.service} ({words(s.criticality)}; {s.owner or 'owner not recorded'}): "
             f"{', '.join(s.partitions)}: {words(s.effect)}"
@@ -88,85 +69,47 @@ def _services_text(services: Sequence[ServiceImpact]) -> str:
     )
 
 
-def _row_height(values: Sequence[Value], columns: Sequence[Column]) -> float:
-    lines = 1
-    for value, column in zip(values, columns, strict=False):
-        if not isinstance(value, str):
-            continue
-        chars = max(column.width - 1, 1)
-        lines = max(lines, sum(max(1, math.ceil(len(part) / chars)) for part in value.split("\n")))
-    return min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines)
+# ---------------------------------------------------------------- Summary
 
 
-def _table(
-    ws: Worksheet,
-    columns: Sequence[Column],
-    rows: Sequence[Sequence[Value]],
-    *,
-    auto_filter: bool = True,
-) -> None:
-    """Header row (frozen, filterable), data rows wrapped, widths set, row heights estimated."""
-    for col, column in enumerate(columns, start=1):
-        cell = put(ws, 1, col, column.header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = WRAP
-        ws.column_dimensions[get_column_letter(col)].width = column.width
-    for r, values in enumerate(rows, start=2):
-        if len(values) != len(columns):
-            raise RenderError(f"sheet {ws.title}: row {r} has {len(values)} values for {len(columns)} columns")
-        for col, value in enumerate(values, start=1):
-            put(ws, r, col, value).alignment = WRAP
-        ws.row_dimensions[r].height = _row_height(values, columns)
-    ws.freeze_panes = "A2"
-    if auto_filter:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-
-
-# ---------------------------------------------------------------- sheets
-
-
-def _summary(ws: Worksheet, view: ReportView) -> None:
+def _summary_rows(view: ReportView) -> Iterator[tuple[Value, Value]]:
     c = view.counts
     s = view.summary
-    rows: list[tuple[Value, Value]] = [
-        ("Report", view.title),
-        ("Overall status", words(s.status)),
-        ("In one line", s.headline),
-        ("Servers exposed", f"{c.systems_exposed} of {c.systems}"),
-        ("I/O servers (VIOS) exposed", f"{c.vios_exposed} of {c.vios}"),
-        ("I/O servers with unknown status", f"{c.vios_unknown} of {c.vios}"),
-        ("I/O servers IBM no longer ships fixes for", f"{c.vios_out_of_support} of {c.vios}"),
-        ("I/O servers whose fix support ends within 180 days", f"{c.vios_support_ending} of {c.vios}"),
-        ("Virtual machines needing an outage to fix", f"{c.outage_partitions} of {c.clients}"),
-        (
-            "Findings",
-            f"{c.findings_fail} failed, {c.findings_unknown} unknown, {c.findings_pass} passed; "
-            f"{c.findings_accepted} of the open ones formally accepted",
-        ),
-        ("Risks formally accepted", _lines(s.accepted) or "none"),
-        ("Proposed changes", len(view.changes)),
-        ("What it means for the business", _lines(s.meaning)),
-        ("What we recommend", _lines(s.recommendations)),
-        ("Services affected", _services_text(s.services)),
-        ("Snapshot", view.snapshot_id),
-        ("Data captured", view.captured_at),
-        ("Report generated", view.generated_at),
-    ]
-    _table(ws, (Column("Item", 42), Column("Value", 110)), rows, auto_filter=False)
-    ws.cell(row=3, column=2).font = Font(bold=True, size=14)
+    yield ("Report", view.title)
+    yield ("Overall status", words(s.status))
+    yield ("In one line", s.headline)
+    yield ("Servers exposed", f"{c.systems_exposed} of {c.systems}")
+    yield ("I/O servers (VIOS) exposed", f"{c.vios_exposed} of {c.vios}")
+    yield ("I/O servers with unknown status", f"{c.vios_unknown} of {c.vios}")
+    yield ("I/O servers IBM no longer ships fixes for", f"{c.vios_out_of_support} of {c.vios}")
+    yield ("I/O servers whose fix support ends within 180 days", f"{c.vios_support_ending} of {c.vios}")
+    yield ("Virtual machines needing an outage to fix", f"{c.outage_partitions} of {c.clients}")
+    yield (
+        "Findings",
+        f"{c.findings_fail} failed, {c.findings_unknown} unknown, {c.findings_pass} passed; "
+        f"{c.findings_accepted} of the open ones formally accepted",
+    )
+    yield ("Risks formally accepted", lines(s.accepted) or "none")
+    yield ("Proposed changes", len(view.changes))
+    yield ("What it means for the business", lines(s.meaning))
+    yield ("What we recommend", lines(s.recommendations))
+    yield ("Services affected", _services_text(s.services))
+    yield ("Snapshot", view.snapshot_id)
+    yield ("Data captured (UTC)", parse_when(view.captured_at) or view.captured_at)
+    yield ("Report generated (UTC)", parse_when(view.generated_at) or view.generated_at)
 
+
+SUMMARY_COLUMNS = (Column("Item", 42), Column("Value", 110, "status"))
+
+
+# ---------------------------------------------------------------- Findings
 
 FINDING_COLUMNS = (
     Column("Key", 30),
-    Column("Verdict", 10),
-    Column("Severity", 10),
+    Column("Verdict", 12, "status"),
+    Column("Severity", 10, "status"),
     Column("Title", 40),
+    Column("Server", 16),
     Column("Subject", 24),
     Column("Rule", 22),
     Column("APAR", 10),
@@ -175,40 +118,48 @@ FINDING_COLUMNS = (
     Column("Impact", 28),
     Column("Fixing it means", 34),
     Column("Risk acceptance", 40),
+    Column("Acceptance expires", 12, "date"),
     Column("Technical detail", 55),
     Column("Remediation", 45),
     Column("Partitions: services (criticality, owner)", 45),
     Column("Outage to fix", 9),
+    Column("Detected", 12, "date"),
     Column("Evidence (file:lines)", 40),
     Column("References", 40),
 )
 
 
-def _finding_row(f: FindingRow) -> tuple[Value, ...]:
-    services = _lines(
+def _finding_row(f: FindingRow, detected: date | None) -> tuple[Value, ...]:
+    services = lines(
         [f"{s.partition}: {s.service} ({words(s.criticality)}{', ' + s.owner if s.owner else ''})" for s in f.services]
     )
+    first_url = f.references[0] if f.references else ""
     return (
         f.key,
         f.status,
         words(f.severity),
         f.title,
+        f.managed_system,
         f.subject,
         f.rule_id,
-        f.apar,
+        Link(first_url, f.apar) if f.apar and first_url else f.apar,
         f.business,
         f"{f.likelihood}: {f.likelihood_why}" if f.likelihood else "",
         f"{f.impact}: {f.impact_why}" if f.impact else "",
         f.maintenance,
-        _lines([f.acceptance, f.acceptance_expired]),
+        lines([f.acceptance, f.acceptance_expired]),
+        _date(f.acceptance_expires),
         f.technical,
         f.remediation,
         services,
         words(f.outage),
-        _lines(f.evidence),
-        _lines(f.references),
+        detected,
+        lines(f.evidence),
+        Link(first_url, lines(f.references)) if first_url.startswith("http") else lines(f.references),
     )
 
+
+# ---------------------------------------------------------------- Changes and Plans
 
 CHANGE_COLUMNS = (
     Column("Change", 10),
@@ -216,7 +167,7 @@ CHANGE_COLUMNS = (
     Column("Business statement", 70),
     Column("Server", 16),
     Column("Design", 11),
-    Column("Severity", 10),
+    Column("Severity", 10, "status"),
     Column("VIOS patch order", 30),
     Column("Window needed", 34),
     Column("Outage", 8),
@@ -225,64 +176,115 @@ CHANGE_COLUMNS = (
     Column("Business services touched", 45),
     Column("Risk of doing", 45),
     Column("Risk of not doing", 45),
-    Column("Implementation plan", 80),
-    Column("Back-out plan", 70),
+    Column("Implementation plan", 60),
+    Column("Back-out plan", 60),
+    Column("Plan steps", 16),
     Column("Findings closed", 34),
     Column("Decision", 14),
     Column("Decided by", 16),
-    Column("Decision date", 14),
+    Column("Decision date", 14, "date"),
     Column("CAB comment", 30),
 )
+CAB_COLUMNS = ("Decision", "Decided by", "Decision date", "CAB comment")
 DECISION_COLUMN = next(i for i, c in enumerate(CHANGE_COLUMNS, start=1) if c.header == "Decision")
 
-
-def _change_row(ch: ChangeRow) -> tuple[Value, ...]:
-    order = _lines([f"{p.order}. {p.vios} ({p.level}): {p.note}" for p in ch.patch_order])
-    return (
-        ch.change_id,
-        ch.title,
-        ch.statement,
-        ch.managed_system,
-        words(ch.design),
-        words(ch.severity),
-        order,
-        ch.window,
-        words(ch.outage),
-        _lines(ch.outage_partitions),
-        _lines(ch.not_running),
-        _services_text(ch.services),
-        ch.risk_of_doing,
-        ch.risk_of_not_doing,
-        _lines(ch.implementation_plan),
-        _lines(ch.backout_plan),
-        _lines(ch.finding_keys),
-        ch.decision,
-        "",
-        "",
-        "",
-    )
+PLAN_COLUMNS = (Column("Change", 10), Column("Plan", 16), Column("Step", 6), Column("What to do", 110))
+PLAN_KINDS = (("implementation", "Implementation plan"), ("back-out", "Back-out plan"))
+_NUMBER = re.compile(r"^\d+\.\s+")
 
 
-def _changes(ws: Worksheet, view: ReportView) -> None:
-    _table(ws, CHANGE_COLUMNS, [_change_row(ch) for ch in view.changes])
-    last = max(len(view.changes) + 1, 2)
-    letter = get_column_letter(DECISION_COLUMN)
-    validation = DataValidation(
-        type="list",
-        formula1='"' + ",".join(DECISIONS) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Decision",
-        error="Choose one of: " + ", ".join(DECISIONS),
-        promptTitle="CAB decision",
-        prompt=" / ".join(DECISIONS),
-        showInputMessage=True,
-    )
-    validation.add(f"{letter}2:{letter}{last}")
-    ws.add_data_validation(validation)
-    for row in range(2, last + 1):
-        ws.cell(row=row, column=DECISION_COLUMN).fill = DECISION_FILL
+def _plan_steps(ch: ChangeRow) -> Iterator[tuple[str, tuple[str, ...]]]:
+    yield "implementation", ch.implementation_plan
+    yield "back-out", ch.backout_plan
 
+
+def _plan_summary(steps: tuple[str, ...], first_row: int) -> str:
+    """A runbook on the Changes sheet: where its steps are on Plans, and its first steps, shortened."""
+    if not steps:
+        return ""
+    quoted = [s if len(s) <= PLAN_SUMMARY_CHARS else s[: PLAN_SUMMARY_CHARS - 3] + "..." for s in steps]
+    more = len(steps) - PLAN_SUMMARY_STEPS
+    head = f"{len(steps)} steps: sheet Plans, rows {first_row}-{first_row + len(steps) - 1}"
+    return lines([head, *quoted[:PLAN_SUMMARY_STEPS], f"... and {more} more" if more > 0 else ""])
+
+
+def _change_rows(changes: Sequence[ChangeRow]) -> Iterator[tuple[Value, ...]]:
+    plan_row = 2  # the Plans sheet's first data row (1-based, as Excel shows it)
+    for ch in changes:
+        first = plan_row
+        summaries: list[Value] = []
+        for _kind, steps in _plan_steps(ch):
+            summaries.append(_plan_summary(steps, plan_row))
+            plan_row += len(steps)
+        # a change's steps are contiguous on Plans: one link (a link's text shows on one line)
+        summaries.append(
+            Link(f"internal:'Plans'!A{first}", f"Plans rows {first}-{plan_row - 1}") if plan_row > first else ""
+        )
+        order = lines([f"{p.order}. {p.vios} ({p.level}): {p.note}" for p in ch.patch_order])
+        yield (
+            ch.change_id,
+            ch.title,
+            ch.statement,
+            ch.managed_system,
+            words(ch.design),
+            words(ch.severity),
+            order,
+            ch.window,
+            words(ch.outage),
+            lines(ch.outage_partitions),
+            lines(ch.not_running),
+            _services_text(ch.services),
+            ch.risk_of_doing,
+            ch.risk_of_not_doing,
+            *summaries,
+            lines(ch.finding_keys),
+            ch.decision,
+            "",
+            None,
+            "",
+        )
+
+
+def _plan_rows(changes: Sequence[ChangeRow]) -> Iterator[tuple[Value, ...]]:
+    for ch in changes:
+        for kind, steps in _plan_steps(ch):
+            for n, step in enumerate(steps, start=1):
+                yield (ch.change_id, kind, n, _NUMBER.sub("", step))
+
+
+def _cab_validations(ws: Any, _formats: Formats, last: int, col: dict[str, int]) -> None:
+    """Decision: one of DECISIONS; Decision date: a date. Both on every change row."""
+    decision = col["Decision"]
+    ws.data_validation(
+        1, decision, last, decision,
+        {
+            "validate": "list",
+            "source": list(DECISIONS),
+            "ignore_blank": True,
+            "error_title": "Decision",
+            "error_message": "Choose one of: " + ", ".join(DECISIONS),
+            "input_title": "CAB decision",
+            "input_message": " / ".join(DECISIONS),
+        },
+    )  # fmt: skip
+    decided = col["Decision date"]
+    ws.data_validation(
+        1, decided, last, decided,
+        {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": datetime(2000, 1, 1),
+            "maximum": datetime(2099, 12, 31),
+            "ignore_blank": True,
+            "error_title": "Decision date",
+            "error_message": "A date, e.g. 2026-12-01",
+            "input_title": "Decision date",
+            "input_message": "The date the CAB decided (YYYY-MM-DD)",
+        },
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- Inventory and Gaps
 
 INVENTORY_COLUMNS = (
     Column("Kind", 9),
@@ -294,7 +296,7 @@ INVENTORY_COLUMNS = (
     Column("Level", 11),
     Column("Interim fixes", 24),
     Column("Data collected", 34),
-    Column("Status", 10),
+    Column("Status", 10, "status"),
     Column("Design / redundancy", 30),
     Column("Paths through VIOS / clients served", 40),
     Column("Service", 20),
@@ -303,29 +305,21 @@ INVENTORY_COLUMNS = (
 )
 
 
-def _inventory(ws: Worksheet, view: ReportView) -> None:
+def _inventory_rows(view: ReportView) -> Iterator[tuple[Value, ...]]:
     inv = view.inventory
-    rows: list[tuple[Value, ...]] = []
     for s in inv.systems:
-        rows.append(
-            ("server", s.name, s.name, s.serial, s.state, s.type_model, "", "", "", words(s.status), words(s.design),
-             f"{s.vios_count} VIOS, {s.client_count} clients", "", "", "")
-        )
+        yield ("server", s.name, s.name, s.serial, s.state, s.type_model, "", "", "", words(s.status), words(s.design),
+               f"{s.vios_count} VIOS, {s.client_count} clients", "", "", "")  # fmt: skip
     for v in inv.vios:
-        rows.append(
-            ("VIOS", v.managed_system, v.name, v.partition_id, v.state, "VIOS", v.level, v.ifixes, v.data,
-             words(v.status), "", f"{v.clients_served} clients", "", "", "")
-        )
+        yield ("VIOS", v.managed_system, v.name, v.partition_id, v.state, "VIOS", v.level, v.ifixes, v.data,
+               words(v.status), "", f"{v.clients_served} clients", "", "", "")  # fmt: skip
     for c in inv.clients:
-        rows.append(
-            ("client", c.managed_system, c.name, c.partition_id, c.state, c.os_version or c.env, "", "", "", "",
-             c.redundancy, _lines(c.paths), c.service, c.owner, words(c.criticality))
-        )
-    _table(ws, INVENTORY_COLUMNS, rows)
+        yield ("client", c.managed_system, c.name, c.partition_id, c.state, c.os_version or c.env, "", "", "", "",
+               c.redundancy, lines(c.paths), c.service, c.owner, words(c.criticality))  # fmt: skip
 
 
 GAP_COLUMNS = (
-    Column("Status", 14),
+    Column("Status", 14, "status"),
     Column("Host", 16),
     Column("Server", 16),
     Column("Partition", 16),
@@ -337,40 +331,57 @@ GAP_COLUMNS = (
 )
 
 
-def _gaps(ws: Worksheet, view: ReportView) -> None:
-    rows = [
-        (words(g.status), g.host, g.managed_system, g.partition, g.command_id, g.command, g.reason, g.where,
-         words(g.expected))
-        for g in view.gaps
-    ]
-    _table(ws, GAP_COLUMNS, rows)
+def _gap_rows(view: ReportView) -> Iterator[tuple[Value, ...]]:
+    for g in view.gaps:
+        yield (words(g.status), g.host, g.managed_system, g.partition, g.command_id, g.command, g.reason, g.where,
+               words(g.expected))  # fmt: skip
 
 
-def _created(generated_at: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(generated_at.replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        return None
+# ---------------------------------------------------------------- the book
+
+
+def sheets(view: ReportView) -> tuple[Sheet, ...]:
+    """The workbook, sheet by sheet, in order. A new sheet is one more ``Sheet`` here."""
+    captured = parse_when(view.captured_at)
+    detected = captured.date() if captured else None
+    return (
+        Sheet("Summary", SUMMARY_COLUMNS, _summary_rows(view), auto_filter=False),
+        Sheet("Findings", FINDING_COLUMNS, (_finding_row(f, detected) for f in view.findings), freeze_columns=1),
+        Sheet(
+            "Changes",
+            CHANGE_COLUMNS,
+            _change_rows(view.changes),
+            freeze_columns=1,
+            finish=_cab_validations,
+            fills=dict.fromkeys(CAB_COLUMNS, DECISION_FILL),
+        ),
+        Sheet("Plans", PLAN_COLUMNS, _plan_rows(view.changes)),
+        Sheet("Inventory", INVENTORY_COLUMNS, _inventory_rows(view)),
+        Sheet("Gaps", GAP_COLUMNS, _gap_rows(view)),
+    )
 
 
 def write_xlsx(view: ReportView, out: Path) -> Path:
-    """Write the CAB workbook to ``out`` and return it."""
-    wb = Workbook()
-    summary = wb.active
-    assert summary is not None
-    summary.title = "Summary"
-    _summary(summary, view)
-    _table(wb.create_sheet("Findings"), FINDING_COLUMNS, [_finding_row(f) for f in view.findings])
-    _changes(wb.create_sheet("Changes"), view)
-    _inventory(wb.create_sheet("Inventory"), view)
-    _gaps(wb.create_sheet("Gaps"), view)
-    wb.properties.creator = "viosaudit"
-    wb.properties.title = f"{view.title}: {view.snapshot_id}"
-    created = _created(view.generated_at)
-    if created is not None:
-        wb.properties.created = created
+    """Write the CAB workbook to ``out`` (streamed: constant memory whatever the estate) and return it."""
+    import xlsxwriter  # imported when a workbook is written: the CLI's --help stays fast
+
+    book = xlsxwriter.Workbook(str(out), {"constant_memory": True, "tmpdir": str(out.parent)})
+    created = parse_when(view.generated_at)
+    book.set_properties(
+        {
+            "title": f"{view.title}: {view.snapshot_id}",
+            "author": "viosaudit",
+            "comments": "CAB workbook written by viosaudit",
+            **({"created": created} if created else {}),
+        }
+    )
     try:
-        wb.save(out)
+        formats = Formats(book)
+        for sheet in sheets(view):
+            write_sheet(book, formats, sheet)
+        book.close()
     except OSError as exc:
+        raise RenderError(f"cannot write workbook {out}: {exc}") from exc
+    except xlsxwriter.exceptions.XlsxWriterException as exc:
         raise RenderError(f"cannot write workbook {out}: {exc}") from exc
     return out

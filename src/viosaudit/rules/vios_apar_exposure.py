@@ -49,7 +49,8 @@ def vios_apar_exposure(estate: Estate, ctx: RuleContext, meta: RuleMeta) -> Iter
                 evidence=assessment.evidence,
                 affected_partitions=names(impact.outage) if verdict is not Verdict.PASS else (),
                 outage=bool(impact.outage) and verdict is not Verdict.PASS,
-                references=tuple(dict.fromkeys(url for _field, url in apar.sources)),
+                # the IBM security bulletin first (the workbook links the APAR cell to the first reference)
+                references=tuple(dict.fromkeys([*filter(None, [apar.bulletin]), *(url for _f, url in apar.sources)])),
                 apar=apar.id,
                 facts=(
                     ("apar_type", apar.type.value),

@@ -16,6 +16,11 @@ def evidence_ref(ref: SourceRef) -> str:
     return f"{ref.capture}:{ref.first_line}-{ref.last_line}"
 
 
+def _expires(f: Finding) -> str:
+    acceptance = f.acceptance or f.acceptance_expired
+    return acceptance.expires.isoformat() if acceptance else ""
+
+
 def finding_row(f: Finding, services: Mapping[str, BusinessService]) -> FindingRow:
     return FindingRow(
         key=f.key,
@@ -47,6 +52,7 @@ def finding_row(f: Finding, services: Mapping[str, BusinessService]) -> FindingR
         maintenance=f.risk.maintenance if f.risk else "",
         acceptance=acceptance_text(f.acceptance) if f.acceptance else "",
         acceptance_expired=expired_text(f.acceptance_expired) if f.acceptance_expired else "",
+        acceptance_expires=_expires(f),
     )
 
 
