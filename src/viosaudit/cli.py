@@ -159,6 +159,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         accepted_toml=Path(args.accepted) if args.accepted else None,
         catalogue_toml=Path(args.catalogue) if args.catalogue else None,
         lifecycle_toml=Path(args.lifecycle) if args.lifecycle else None,
+        history=not args.no_history,
+        db=args.db,
+        zone=args.zone,
+        history_from=Path(args.history_from) if args.history_from else None,
     )
     result = run_report(job)
     print_summary(result, sys.stdout)
@@ -209,6 +213,10 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lifecycle", help="site lifecycle file: adds or overrides VIOS release dates (TOML)")
     p.add_argument("--out", help="report folder (default: reports/<today>)")
     p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
+    p.add_argument("--db", help="history: SQLite file or postgresql:// URL (default: $VIOSAUDIT_DB, else user data)")
+    p.add_argument("--no-history", action="store_true", help="do not record this run nor compare it with the last")
+    p.add_argument("--zone", help="collector / network zone of this snapshot in the history (default: default)")
+    p.add_argument("--history-from", help="folder of earlier weekly snapshots (<week>/snapshot) to record first")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", required=True, help="where to write the merged catalogue")
     q.add_argument("--replace", action="store_true", help="let imported records replace records with the same id")
     q.set_defaults(func=_cmd_catalog)
+
+    from viosaudit.history.arguments import add_parser as add_history_parser
+
+    add_history_parser(sub)
 
     p = sub.add_parser("rules", help="the rules viosaudit applies")
     rules_sub = p.add_subparsers(dest="rules_action", required=True)

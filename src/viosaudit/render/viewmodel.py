@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from viosaudit.history.summary import HistorySummary
 from viosaudit.plan import Plan
 from viosaudit.render.env import make_env
 from viosaudit.render.sections.changes import change_rows
@@ -70,6 +71,7 @@ def build_view(
     title: str = "VIOS estate audit",
     template_dir: Path | None = None,
     stale: Sequence[tuple[Acceptance, str]] = (),
+    history: HistorySummary | None = None,
 ) -> ReportView:
     """Make the one view every output is rendered from.
 
@@ -81,6 +83,7 @@ def build_view(
         title: the report title.
         template_dir: site templates that override the packaged ones (runbooks, CAB paragraph).
         stale: acceptances that match no open finding, with why (shown beside the accepted risks).
+        history: the run's history summary (``viosaudit.history.summarize``); None: history not kept.
     """
     open_findings, passed = finding_sections(plan)
     return ReportView(
@@ -96,4 +99,5 @@ def build_view(
         inventory=inventory(plan, plan.topology),
         gaps=gap_rows(plan),
         gaps_note=gaps_note or GAPS_NOTE,
+        history=history,
     )

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from viosaudit.errors import RenderError
 from viosaudit.render.view import ChangeRow, FindingRow, ReportView, ServiceImpact
 from viosaudit.render.wording import words
+from viosaudit.render.xlsx_history import OPEN_SINCE_COLUMN, SINCE_COLUMNS, SINCE_SHEET, open_since_cells, since_rows
 
 DECISIONS = ("Approve", "Reject", "Defer", "Accept risk")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -360,10 +361,18 @@ def write_xlsx(view: ReportView, out: Path) -> Path:
     assert summary is not None
     summary.title = "Summary"
     _summary(summary, view)
-    _table(wb.create_sheet("Findings"), FINDING_COLUMNS, [_finding_row(f) for f in view.findings])
+    finding_columns: tuple[Column, ...] = FINDING_COLUMNS
+    finding_rows = [_finding_row(f) for f in view.findings]
+    if view.history is not None:  # history: "Open since" column, "Since last run" sheet (render/xlsx_history.py)
+        finding_columns = (*FINDING_COLUMNS, Column(*OPEN_SINCE_COLUMN))
+        cells = open_since_cells(view.history, view.findings)
+        finding_rows = [(*row, cell) for row, cell in zip(finding_rows, cells, strict=True)]
+    _table(wb.create_sheet("Findings"), finding_columns, finding_rows)
     _changes(wb.create_sheet("Changes"), view)
     _inventory(wb.create_sheet("Inventory"), view)
     _gaps(wb.create_sheet("Gaps"), view)
+    if view.history is not None:
+        _table(wb.create_sheet(SINCE_SHEET), [Column(*c) for c in SINCE_COLUMNS], since_rows(view.history))
     wb.properties.creator = "viosaudit"
     wb.properties.title = f"{view.title}: {view.snapshot_id}"
     created = _created(view.generated_at)
