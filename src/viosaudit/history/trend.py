@@ -48,8 +48,8 @@ def chart_svg(points: tuple[TrendPoint, ...]) -> str:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    with matplotlib.rc_context({"svg.hashsalt": "viosaudit-trend", "svg.fonttype": "none", "font.size": 8}):
-        fig, ax = plt.subplots(figsize=(6.4, 2.2))
+    with matplotlib.rc_context({"svg.hashsalt": "viosaudit-trend", "svg.fonttype": "none", "font.size": 7}):
+        fig, ax = plt.subplots(figsize=(6.4, 1.5))
         try:
             x = list(range(len(points)))
             stacks = [[getattr(p, s) for p in points] for s in SEVERITIES]
