@@ -19,7 +19,7 @@ def _print_json(data: Any) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    engine = open_store(args.db, migrate=False)
+    engine = open_store(args.db)
     try:
         runs = query.engine_runs(engine, args.zone)
     finally:
@@ -35,7 +35,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _diffs(args: argparse.Namespace) -> list[RunDiff]:
-    engine = open_store(args.db, migrate=False)
+    engine = open_store(args.db)
     try:
         with engine.connect() as conn:
             if args.a is not None:
@@ -80,7 +80,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    engine = open_store(args.db, migrate=False)
+    engine = open_store(args.db)
     try:
         result = prune(engine, args.keep_weeks, dry_run=args.dry_run)
     finally:
