@@ -44,9 +44,7 @@ def _with_level(system: SystemDef, level: str) -> SystemDef:
 
 def _one_vios(system: SystemDef) -> SystemDef:
     first = system.vios[0].name
-    clients = tuple(
-        replace(c, unmapped_fc_on=tuple(n for n in c.unmapped_fc_on if n == first)) for c in system.clients
-    )
+    clients = tuple(replace(c, unmapped_fc_on=tuple(n for n in c.unmapped_fc_on if n == first)) for c in system.clients)
     return replace(system, vios=system.vios[:1], clients=clients)
 
 

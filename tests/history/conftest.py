@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from history.pgserver import PgServer, start
 
 BACKENDS = ("sqlite", "postgresql")

@@ -8,9 +8,9 @@ on PATH, then in /usr/lib/postgresql/*/bin (Debian) and /usr/pgsql-*/bin (RHEL).
 
 from __future__ import annotations
 
-import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -26,8 +26,9 @@ def find_bin(name: str) -> str | None:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}") + glob.glob(f"/usr/pgsql-*/bin/{name}"))
-    return candidates[-1] if candidates else None
+    candidates = [*Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), *Path("/usr").glob(f"pgsql-*/bin/{name}")]
+    newest = max(candidates, key=lambda p: [int(x) for x in re.findall(r"\d+", p.parts[-3])], default=None)
+    return str(newest) if newest else None
 
 
 def free_port() -> int:
@@ -46,7 +47,9 @@ def _run_as() -> pwd.struct_passwd | None:
             return pwd.getpwnam(name)
         except KeyError:
             continue
-    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", FALLBACK_USER], check=True)
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", FALLBACK_USER], check=True
+    )
     return pwd.getpwnam(FALLBACK_USER)
 
 

@@ -8,9 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from history.records import finding, run, system, vios
 from sqlalchemy import text
 
+from history.records import finding, run, system, vios
 from viosaudit.cli import EXIT_ERROR, EXIT_OK, main
 from viosaudit.history import query, schema
 from viosaudit.history.diff import diff_runs
@@ -82,7 +82,9 @@ def test_acceptances_levels_and_machines_added_and_removed(db_url: str) -> None:
     inv1 = [system(), vios("vios1", "2.2.5.10"), vios("vios2", "2.2.5.10"), system("OLD", "SER9")]
     inv2 = [system(), vios("vios1", "2.2.6.65"), vios("vios2", "2.2.5.10"), vios("vios3", "3.1.4.10")]
     record_run(engine, run("2026-11-02", [finding("a:1", acceptance="active"), finding("b:1")], inv1))
-    second = record_run(engine, run("2026-11-09", [finding("a:1", acceptance="expired"), finding("b:1", acceptance="active")], inv2))
+    second = record_run(
+        engine, run("2026-11-09", [finding("a:1", acceptance="expired"), finding("b:1", acceptance="active")], inv2)
+    )
     d = diff_of(db_url, second.run_id - 1, second.run_id)
     assert [f.key for f in d.newly_accepted] == ["b:1"]
     assert [f.key for f in d.acceptances_expired] == ["a:1"]
@@ -90,7 +92,9 @@ def test_acceptances_levels_and_machines_added_and_removed(db_url: str) -> None:
     assert [m.name for m in d.added] == ["vios3"] and [m.name for m in d.removed] == ["OLD"]
 
 
-def test_zones_are_kept_apart_and_the_diff_covers_each_zones_latest_two(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_zones_are_kept_apart_and_the_diff_covers_each_zones_latest_two(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     engine = open_store(db_url)
     record_run(engine, run("2026-11-02", [finding("a:1")], zone="dc1"))
     record_run(engine, run("2026-11-09", [finding("a:1"), finding("b:1")], zone="dc1"))
@@ -144,9 +148,8 @@ def test_two_writers_at_once_record_each_run_once(db_url: str) -> None:
     engine = open_store(db_url)
     with engine.connect() as conn:
         runs = query.list_runs(conn)
-        assert sorted((r.zone, r.snapshot_id) for r in runs) == [
-            ("dc1", "snap-2026-11-02"), ("dc1", "snap-2026-11-09"), ("dc2", "snap-2026-11-02"), ("dc2", "snap-2026-11-09"),
-        ]  # fmt: skip
+        weeks = ["snap-2026-11-02", "snap-2026-11-09"]
+        assert sorted((r.zone, r.snapshot_id) for r in runs) == [(z, w) for z in ("dc1", "dc2") for w in weeks]
         assert {len(query.load_run(conn, r).findings) for r in runs} == {200}
 
 
@@ -174,7 +177,9 @@ V1_RUN = (
 )
 
 
-def test_a_version_1_database_is_upgraded_in_place_and_still_answers(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_version_1_database_is_upgraded_in_place_and_still_answers(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     engine = open_store(db_url, migrate=False)
     assert upgrade(engine, target=1) == 1
     with engine.begin() as conn:

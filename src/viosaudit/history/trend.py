@@ -57,7 +57,6 @@ def chart_svg(points: tuple[TrendPoint, ...]) -> str:
             if shown:
                 ax.stackplot(
                     x, *[v for _, v in shown], labels=[s for s, _ in shown], colors=[COLOURS[s] for s, _ in shown],
-                    alpha=0.85,
                 )  # fmt: skip
                 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
             ax.set_xticks(x, [p.day[5:] for p in points])
