@@ -229,3 +229,12 @@ def test_the_sqlite_file_is_private(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "history.sqlite"
     open_store(str(path)).dispose()
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_the_trend_of_an_estate_with_nothing_open_is_zeros(db_url: str) -> None:
+    engine = open_store(db_url)
+    record_run(engine, run("2026-11-02", [finding("a:1", "pass")]))
+    second = record_run(engine, run("2026-11-09", [finding("a:1", "pass")]))
+    summary = summarize(engine, second.run_id)
+    assert [p.total for p in summary.trend] == [0, 0] and summary.chart_uri.startswith("data:image/svg+xml;base64,")
+    assert summary.line == "Since last week: 0 new, 0 fixed, 0 still open"

@@ -33,6 +33,8 @@ class TrendPoint:
 
 def series(runs: list[tuple[int, str, str]], counts: list[tuple[int, str, int]]) -> tuple[TrendPoint, ...]:
     """``runs``: (run id, day, snapshot id) oldest first; ``counts``: (run id, severity, open) -> points."""
+    if not counts:  # nothing open in any of these runs
+        return tuple(TrendPoint(day, snap, 0, 0, 0, 0, 0) for _run, day, snap in runs)
     import pandas as pd
 
     frame = pd.DataFrame(counts, columns=["run", "severity", "open"])
