@@ -61,7 +61,7 @@ class Machine:
 @dataclass(frozen=True, slots=True)
 class RunData:
     info: RunInfo
-    findings: dict[str, FindingState]
+    findings: dict[str, FindingState]  # the open ones (query.load_run); passing ones may be left out
     machines: tuple[Machine, ...]  # systems and VIOS (clients are counted, not diffed)
     clients: int
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, Engine, and_, bindparam, select, update
+from sqlalchemy import Connection, Engine, and_, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from viosaudit import __version__
@@ -300,18 +300,15 @@ def derived(
 
 
 def _derive(conn: Connection, zone: str, run_id: int) -> None:
-    """Re-derive open_since / first_open of a run recorded before an older one arrived."""
+    """Re-derive open_since / first_open of a run recorded before an older one arrived: its rows are
+    read, deleted and written again in bulk (no per-row update)."""
     captured_at, day = _run_row(conn, run_id)
     before = _before(conn, zone, captured_at, run_id)
     f = schema.findings
-    updates = []
-    for row in conn.execute(select(f.c.key, f.c.verdict).where(f.c.run_id == run_id)):
-        osr, os_, fo = derived(before, row.key, row.verdict != "pass", run_id, day)
-        updates.append({"r": run_id, "k": row.key, "osr": osr, "os": os_, "fo": fo})
-    if updates:
-        conn.execute(
-            update(f)
-            .where(f.c.run_id == bindparam("r"), f.c.key == bindparam("k"))
-            .values(open_since_run=bindparam("osr"), open_since=bindparam("os"), first_open=bindparam("fo")),
-            updates,
-        )
+    rows = [dict(row._mapping) for row in conn.execute(select(f).where(f.c.run_id == run_id))]
+    for row in rows:
+        osr, os_, fo = derived(before, row["key"], row["verdict"] != "pass", run_id, day)
+        row.update(open_since_run=osr, open_since=os_, first_open=fo)
+    conn.execute(delete(f).where(f.c.run_id == run_id))
+    if rows:
+        conn.execute(f.insert(), rows)

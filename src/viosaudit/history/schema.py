@@ -72,7 +72,6 @@ def _v1_tables(md: MetaData) -> None:
         Column("open_since", String(10), nullable=True),  # that run's captured day
         Column("first_open", String(10), nullable=True),  # first day ever seen open (reopened detection)
         Index("ix_run_findings_run", "run_id"),
-        Index("ix_run_findings_key", "key"),
     )
     Table(
         "run_acceptances",
