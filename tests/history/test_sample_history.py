@@ -9,6 +9,7 @@ import io
 import json
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,8 +54,9 @@ def history_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     db = (
         str(tmp / "history.sqlite") if request.param == "sqlite" else new_database(request.getfixturevalue("pg_server"))
     )
-    code, _printed = report(db, tmp / "out", "--history-from", str(SAMPLE / "weeks"))
+    code, printed = report(db, tmp / "out", "--history-from", str(SAMPLE / "weeks"))
     assert code == EXIT_OK
+    assert f"History (default, 4 runs): {LINE}" in printed
     yield db, tmp / "out"
 
 
@@ -155,3 +157,12 @@ def test_no_history_writes_no_database(tmp_path: Path) -> None:
     assert code == EXIT_OK and not db.exists()
     assert "Since last" not in page_text(tmp_path / "out" / "viosaudit-report.pdf", 0)
     assert "Since last run" not in openpyxl.load_workbook(tmp_path / "out" / "viosaudit-cab.xlsx").sheetnames
+
+
+def test_the_evidence_keeps_the_history_summary_as_plain_data(history_run: tuple[str, Path]) -> None:
+    _db, out = history_run
+    with zipfile.ZipFile(out / "viosaudit-evidence.zip") as bundle:
+        view = json.loads(bundle.read(next(n for n in bundle.namelist() if n.endswith("view.json"))))
+    history = view["history"]
+    assert history["kept"] is True and history["line"] == LINE and history["previous"] == "sample-2026-11-16"
+    assert [p["day"] for p in history["trend"]] == ["2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]

@@ -56,7 +56,7 @@ def test_first_run_says_there_is_no_history_yet(db_url: str) -> None:
     engine = open_store(db_url)
     first = record_run(engine, run("2026-11-02", [finding("a:1")]))
     summary = summarize(engine, first.run_id)
-    assert summary.line == NO_HISTORY and summary.previous is None and summary.chart_uri == ""
+    assert summary.line == NO_HISTORY and summary.previous == "" and summary.chart_uri == ""
 
 
 def test_a_finding_fixed_then_back_is_reopened_and_its_open_since_restarts(db_url: str) -> None:

@@ -38,15 +38,18 @@ class OpenSince:
 
 @dataclass(frozen=True, slots=True)
 class HistorySummary:
+    """Plain data (text and numbers, no None: the view is JSON of strings and numbers)."""
+
+    kept: bool  # False: the run was not recorded (--no-history); everything else is empty
     zone: str
     runs: int  # recorded runs of the zone up to this one
-    previous: str | None  # the previous run's snapshot id
+    previous: str  # the previous run's snapshot id; "" on the first run
     line: str  # page 1: "Since last week: 2 new, 1 fixed, 9 still open (oldest: 21 days)"
     new: int
     fixed: int
     still_open: int
     reopened: int
-    oldest_days: int | None
+    oldest_days: int  # 0 when nothing is still open
     trend: tuple[TrendPoint, ...]
     chart_uri: str  # data:image/svg+xml;base64,...; "" below two runs
     changes: tuple[ChangeLine, ...]
@@ -106,18 +109,25 @@ def summarize(engine: Engine, run_id: int, *, chart: bool = True) -> HistorySumm
     if chart and len(trend) >= 2:
         uri = "data:image/svg+xml;base64," + base64.b64encode(chart_svg(trend).encode()).decode("ascii")
     return HistorySummary(
+        kept=True,
         zone=after_info.zone,
         runs=len(zone_runs),
-        previous=before_info.snapshot_id if before_info else None,
+        previous=before_info.snapshot_id if before_info else "",
         line=since_line(d),
         new=len(d.new),
         fixed=len(d.fixed),
         still_open=len(d.still_open),
         reopened=len(d.reopened),
-        oldest_days=d.oldest_days,
+        oldest_days=d.oldest_days or 0,
         trend=trend,
         chart_uri=uri,
         changes=change_lines(d) if d.before is not None else (),
         open_since=tuple(OpenSince(s.finding.key, s.open_since, s.age_days) for s in d.still_open)
         + tuple(OpenSince(f.key, after_info.captured_day, 0) for f in (*d.new, *d.reopened)),
     )
+
+
+NOT_KEPT = HistorySummary(
+    kept=False, zone="", runs=0, previous="", line="", new=0, fixed=0, still_open=0, reopened=0, oldest_days=0,
+    trend=(), chart_uri="", changes=(), open_since=(),
+)  # fmt: skip

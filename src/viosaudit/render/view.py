@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from viosaudit.business import Criticality
-from viosaudit.history.summary import HistorySummary
+from viosaudit.history.summary import NOT_KEPT, HistorySummary
 from viosaudit.model import Collected
 from viosaudit.plan import Design, Effect, EntityStatus, OverallStatus
 from viosaudit.render.wording import finding_status
@@ -238,7 +238,7 @@ class ReportView:
     inventory: Inventory
     gaps: tuple[GapRow, ...]
     gaps_note: str
-    history: HistorySummary | None = None  # what changed since the last recorded run, and the trend
+    history: HistorySummary = NOT_KEPT  # what changed since the last recorded run, and the trend
 
     @property
     def findings(self) -> tuple[FindingRow, ...]:

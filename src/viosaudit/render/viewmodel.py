@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from viosaudit.history.summary import HistorySummary
+from viosaudit.history.summary import NOT_KEPT, HistorySummary
 from viosaudit.plan import Plan
 from viosaudit.render.env import make_env
 from viosaudit.render.sections.changes import change_rows
@@ -99,5 +99,5 @@ def build_view(
         inventory=inventory(plan, plan.topology),
         gaps=gap_rows(plan),
         gaps_note=gaps_note or GAPS_NOTE,
-        history=history,
+        history=history or NOT_KEPT,
     )

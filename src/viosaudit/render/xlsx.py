@@ -363,7 +363,7 @@ def write_xlsx(view: ReportView, out: Path) -> Path:
     _summary(summary, view)
     finding_columns: tuple[Column, ...] = FINDING_COLUMNS
     finding_rows = [_finding_row(f) for f in view.findings]
-    if view.history is not None:  # history: "Open since" column, "Since last run" sheet (render/xlsx_history.py)
+    if view.history.kept:  # history: "Open since" column, "Since last run" sheet (render/xlsx_history.py)
         finding_columns = (*FINDING_COLUMNS, Column(*OPEN_SINCE_COLUMN))
         cells = open_since_cells(view.history, view.findings)
         finding_rows = [(*row, cell) for row, cell in zip(finding_rows, cells, strict=True)]
@@ -371,7 +371,7 @@ def write_xlsx(view: ReportView, out: Path) -> Path:
     _changes(wb.create_sheet("Changes"), view)
     _inventory(wb.create_sheet("Inventory"), view)
     _gaps(wb.create_sheet("Gaps"), view)
-    if view.history is not None:
+    if view.history.kept:
         _table(wb.create_sheet(SINCE_SHEET), [Column(*c) for c in SINCE_COLUMNS], since_rows(view.history))
     wb.properties.creator = "viosaudit"
     wb.properties.title = f"{view.title}: {view.snapshot_id}"

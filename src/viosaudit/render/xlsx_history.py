@@ -22,7 +22,7 @@ OPEN_SINCE_COLUMN = ("Open since", 20)
 def since_rows(history: HistorySummary) -> list[tuple[str, ...]]:
     """One row per change since the previous run (new, reopened, fixed, acceptances, levels, machines);
     the first run gets one row that says there is no history yet."""
-    if history.previous is None:
+    if not history.previous:
         return [("no history yet", "", "", "", history.line)]
     head = ("summary", "", "", "", f"{history.line} (previous run: {history.previous})")
     return [head, *((c.change, c.key, c.subject, c.severity, c.detail) for c in history.changes)]
