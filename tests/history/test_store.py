@@ -107,7 +107,9 @@ def test_zones_are_kept_apart_and_the_diff_covers_each_zones_latest_two(
     assert [r["snapshot_id"] for r in json.loads(capsys.readouterr().out)] == ["snap-2026-11-09"]
 
 
-def test_prune_keeps_the_runs_open_findings_and_change_evidence_need(db_url: str) -> None:
+def test_prune_keeps_the_runs_open_findings_and_change_evidence_need(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     engine = open_store(db_url)
     days = ["2026-09-07", "2026-09-14", "2026-09-21", "2026-09-28", "2026-10-05", "2026-11-30"]
     ids = []
@@ -115,6 +117,8 @@ def test_prune_keeps_the_runs_open_findings_and_change_evidence_need(db_url: str
         found = [finding("old:1")] if n >= 1 else []  # open since the second run, still open at the end
         ids.append(record_run(engine, run(day, [*found, finding(f"w:{n}")] if n < 5 else found)).run_id)
     cite_run(engine, ids[3], "CHG1", "reports/2026-09-28/changes/CHG1")
+    assert main(["history", "prune", "--keep-weeks", "4", "--dry-run", "--json", "--db", db_url]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["deleted"] == [ids[0], ids[2], ids[4]]
     result = prune(engine, keep_weeks=4)
     assert result.kept_for_open_since == (ids[1],) and result.kept_for_evidence == (ids[3],)
     assert set(result.deleted) == {ids[0], ids[2], ids[4]}

@@ -15,8 +15,9 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, select
+from sqlalchemy import Connection, Engine, Table, and_, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from viosaudit import __version__
@@ -185,6 +186,22 @@ def _existing(conn: Connection, rec: RunRecord) -> int | None:
     return int(value) if value is not None else None
 
 
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows at once: PostgreSQL's COPY (in this transaction), elsewhere one executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    names = ", ".join(f'"{c}"' for c in columns)
+    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
 def _insert(conn: Connection, rec: RunRecord) -> int:
     result = conn.execute(
         schema.runs.insert().values(
@@ -205,8 +222,9 @@ def _insert(conn: Connection, rec: RunRecord) -> int:
     assert pk is not None
     run_id = int(pk[0])
     if rec.inventory:
-        conn.execute(
-            schema.inventory.insert(),
+        bulk_insert(
+            conn,
+            schema.inventory,
             [
                 {
                     "run_id": run_id, "kind": i.kind, "name": i.name, "managed_system": i.managed_system,
@@ -218,8 +236,9 @@ def _insert(conn: Connection, rec: RunRecord) -> int:
     before = _before(conn, rec.zone, rec.captured_at, run_id)
     day = rec.captured_day
     if rec.findings:
-        conn.execute(
-            schema.findings.insert(),
+        bulk_insert(
+            conn,
+            schema.findings,
             [
                 {
                     "run_id": run_id, "key": f.key, "rule_id": f.rule_id, "title": f.title, "verdict": f.verdict,
@@ -232,8 +251,9 @@ def _insert(conn: Connection, rec: RunRecord) -> int:
             ],
         )  # fmt: skip
     if rec.acceptances:
-        conn.execute(
-            schema.acceptances.insert(),
+        bulk_insert(
+            conn,
+            schema.acceptances,
             [
                 {
                     "run_id": run_id, "finding": a.finding, "approver": a.approver, "decided": a.decided.isoformat(),
@@ -310,5 +330,4 @@ def _derive(conn: Connection, zone: str, run_id: int) -> None:
         osr, os_, fo = derived(before, row["key"], row["verdict"] != "pass", run_id, day)
         row.update(open_since_run=osr, open_since=os_, first_open=fo)
     conn.execute(delete(f).where(f.c.run_id == run_id))
-    if rows:
-        conn.execute(f.insert(), rows)
+    bulk_insert(conn, f, rows)
