@@ -93,7 +93,8 @@ def run_backend(name: str, db: str, base: RunRecord, weeks: int, sqlite_path: Pa
     engine.dispose()
     print(
         f"{name:10} record: {statistics.mean(times):6.2f} s per run (max {max(times):5.2f} s, {weeks} runs); "
-        f"diff of the last two: {diff_s:5.2f} s ({len(d.new)} new, {len(d.reopened)} reopened, {len(d.fixed)} fixed, {len(d.still_open)} open); "
+        f"diff of the last two: {diff_s:5.2f} s ({len(d.new)} new, {len(d.reopened)} reopened, "
+        f"{len(d.fixed)} fixed, {len(d.still_open)} open); "
         f"summary + trend chart: {summary_s:5.2f} s; database: {size / 1e6:7.1f} MB"
     )
     assert summary.runs == weeks

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from viosaudit.rules.base import Verdict
+
 
 @dataclass(frozen=True, slots=True)
 class RunInfo:
@@ -42,7 +44,7 @@ class FindingState:
 
     @property
     def open(self) -> bool:
-        return self.verdict != "pass"
+        return self.verdict != Verdict.PASS.value
 
 
 @dataclass(frozen=True, slots=True)

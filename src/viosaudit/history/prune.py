@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import Engine, delete, select
 
 from viosaudit.history import query, schema
+from viosaudit.rules.base import Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ def prune(engine: Engine, keep_weeks: int, *, dry_run: bool = False) -> Pruned:
                 int(x)
                 for x in conn.execute(
                     select(f.c.open_since_run).where(
-                        f.c.run_id == newest.id, f.c.verdict != "pass", f.c.open_since_run.is_not(None)
+                        f.c.run_id == newest.id, f.c.verdict != Verdict.PASS.value, f.c.open_since_run.is_not(None)
                     )
                 ).scalars()
             }

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, func, select
 from viosaudit.history import schema
 from viosaudit.history.diff import FindingState, Machine, RunData, RunInfo
 from viosaudit.history.store import HistoryError
+from viosaudit.rules.base import Verdict
 
 ALL_ZONES = "all"
 
@@ -93,7 +94,7 @@ def load_run(conn: Connection, info: RunInfo) -> RunData:
         select(
             f.c.key, f.c.rule_id, f.c.title, f.c.verdict, f.c.severity, f.c.subject, f.c.acceptance,
             f.c.open_since, f.c.first_open,
-        ).where(f.c.run_id == info.id, f.c.verdict != "pass")
+        ).where(f.c.run_id == info.id, f.c.verdict != Verdict.PASS.value)
     )  # fmt: skip
     findings = {
         row.key: FindingState(
@@ -124,7 +125,7 @@ def open_counts(conn: Connection, run_ids: list[int]) -> list[tuple[int, str, in
     f = schema.findings
     rows = conn.execute(
         select(f.c.run_id, f.c.severity, func.count())
-        .where(f.c.run_id.in_(run_ids), f.c.verdict != "pass")
+        .where(f.c.run_id.in_(run_ids), f.c.verdict != Verdict.PASS.value)
         .group_by(f.c.run_id, f.c.severity)
     )
     return [(int(a), str(b), int(c)) for a, b, c in rows]

@@ -304,7 +304,9 @@ def _before(conn: Connection, zone: str, captured_at: str, run_id: int) -> Befor
     rows = conn.execute(
         select(f.c.key, f.c.verdict, f.c.open_since_run, f.c.open_since, f.c.first_open).where(f.c.run_id == previous)
     )
-    return {row.key: (row.verdict != "pass", row.open_since_run, row.open_since, row.first_open) for row in rows}
+    return {
+        row.key: (row.verdict != Verdict.PASS.value, row.open_since_run, row.open_since, row.first_open) for row in rows
+    }
 
 
 def derived(
@@ -327,7 +329,7 @@ def _derive(conn: Connection, zone: str, run_id: int) -> None:
     f = schema.findings
     rows = [dict(row._mapping) for row in conn.execute(select(f).where(f.c.run_id == run_id))]
     for row in rows:
-        osr, os_, fo = derived(before, row["key"], row["verdict"] != "pass", run_id, day)
+        osr, os_, fo = derived(before, row["key"], row["verdict"] != Verdict.PASS.value, run_id, day)
         row.update(open_since_run=osr, open_since=os_, first_open=fo)
     conn.execute(delete(f).where(f.c.run_id == run_id))
     bulk_insert(conn, f, rows)
