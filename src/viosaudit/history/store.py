@@ -13,6 +13,8 @@ starting at once do not both migrate, and refuses a database written by a newer 
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +74,6 @@ def _sqlite_engine(url: str) -> Engine:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
         cursor.close()
 
@@ -80,7 +81,30 @@ def _sqlite_engine(url: str) -> Engine:
     def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # writers queue up instead of failing on lock upgrade
 
+    if path and path != ":memory:":
+        _wal(Path(path))
     return engine
+
+
+def _wal(path: Path) -> None:
+    """Put the file in WAL mode (readers never wait for the writer), once: the mode is kept in the file.
+
+    Switching needs the file to itself; writers opening a new file at the same moment take turns.
+    """
+    deadline = time.monotonic() + 60
+    while True:
+        con = sqlite3.connect(path, timeout=60, isolation_level=None)
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        finally:
+            con.close()
 
 
 def open_store(db: str | None = None, *, migrate: bool = True) -> Engine:
@@ -98,7 +122,7 @@ def open_store(db: str | None = None, *, migrate: bool = True) -> Engine:
             upgrade(engine)
         else:
             check_version(engine)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, sqlite3.Error) as exc:
         raise HistoryError(f"history database {shown(url)}: {one_line(exc)}") from None
     return engine
 
