@@ -16,7 +16,7 @@ RANK = {
     "collect": 2,
     "assemble": 3, "pseudonymise": 3,
     "rules": 4,
-    "plan": 5,
+    "plan": 5, "history": 5,
     "render": 6,
     "pipeline": 7, "summary": 7, "cli": 8, "__main__": 8, "__init__": 0,
 }  # fmt: skip

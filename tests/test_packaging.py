@@ -26,3 +26,4 @@ def test_wheel_contains_templates_rules_data_and_capture_script(tmp_path: Path) 
     for data in ("apar_catalogue.toml", "lifecycle.toml", "risk.toml"):
         assert f"viosaudit/rules/data/{data}" in names
     assert "viosaudit/collect/viosaudit-capture.ksh" in names
+    assert "viosaudit/history/schema.py" in names  # the history migrations travel with the wheel

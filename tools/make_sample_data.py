@@ -1,4 +1,5 @@
-"""Generate the bundled sample estate: ``sample_data/snapshot/`` and ``sample_data/business_services.csv``.
+"""Generate the bundled sample estate: ``sample_data/snapshot/``, ``sample_data/business_services.csv`` and
+the three earlier weeks of the same estate in ``sample_data/weeks/`` (``tools/sample_history.py``).
 
 The estate is declared as data at the top of this file (HMCs, managed systems, VIOS, client LPARs,
 their services). Everything else is derived from it, so the HMC view (``lssyscfg``, ``lshwres``) and the
@@ -1031,12 +1032,14 @@ def viosvrcmd(system: SystemDef, vios: ViosDef, command: str) -> str:
     return f'viosvrcmd -m {shlex.quote(system.name)} -p {shlex.quote(vios.name)} -c "{command}"'
 
 
-def hmc_captures(topos: dict[str, SystemTopo]) -> Iterator[tuple[str, str, str | None, str]]:
+def hmc_captures(
+    topos: dict[str, SystemTopo], systems: tuple[SystemDef, ...] = SYSTEMS
+) -> Iterator[tuple[str, str, str | None, str]]:
     """(host, command id, managed system, output) for every HMC capture, HMC by HMC."""
     for hmc in sorted(HMCS):
         yield hmc, "lshmc_v", None, render_lshmc_v(hmc)
         yield hmc, "lssyscfg_sys", None, render_lssyscfg_sys(hmc)
-        for system in sorted((s for s in SYSTEMS if hmc in s.hmcs), key=lambda s: s.name):
+        for system in sorted((s for s in systems if hmc in s.hmcs), key=lambda s: s.name):
             topo = topos[system.name]
             yield hmc, "lssyscfg_lpar", system.name, render_lssyscfg_lpar(system)
             yield hmc, "lshwres_scsi", system.name, render_lshwres_scsi(topo)
@@ -1058,14 +1061,22 @@ def vios_outputs(topo: SystemTopo, vt: ViosTopo) -> Iterator[tuple[str, Callable
     yield "sea_attrs", lambda: render_sea_attrs(topo)
 
 
-def write_snapshot(root: Path) -> None:
+def write_snapshot(
+    root: Path,
+    systems: tuple[SystemDef, ...] = SYSTEMS,
+    *,
+    snapshot_id: str = SNAPSHOT_ID,
+    created: str = CREATED,
+    first_command_at: datetime = FIRST_COMMAND_AT,
+) -> None:
+    """The snapshot of ``systems`` (default: the estate above; sample_history.py passes earlier weeks)."""
     if root.exists():
         shutil.rmtree(root)
-    topos = {s.name: build_topology(s) for s in SYSTEMS}
-    writer = SnapshotWriter(root, snapshot_id=SNAPSHOT_ID, collector=COLLECTOR, created=CREATED)
+    topos = {s.name: build_topology(s) for s in systems}
+    writer = SnapshotWriter(root, snapshot_id=snapshot_id, collector=COLLECTOR, created=created)
     writer.note(NOTE)
-    clock = Clock(FIRST_COMMAND_AT)
-    for host, command_id, system_name, output in hmc_captures(topos):
+    clock = Clock(first_command_at)
+    for host, command_id, system_name, output in hmc_captures(topos, systems):
         started, ended = clock.span(output)
         writer.add_capture(
             host=host,
@@ -1077,7 +1088,7 @@ def write_snapshot(root: Path) -> None:
             ended=ended,
             managed_system=system_name,
         )
-    for system in SYSTEMS:
+    for system in systems:
         topo = topos[system.name]
         for vt in topo.vios.values():
             vios = vt.vios
@@ -1134,7 +1145,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     write_snapshot(args.out / "snapshot")
     write_services(args.out / "business_services.csv")
-    print(f"wrote {args.out / 'snapshot'} and {args.out / 'business_services.csv'}")
+    from sample_history import write_weeks  # the earlier weeks of the same estate (tools/sample_history.py)
+
+    write_weeks(args.out / "weeks")
+    print(f"wrote {args.out / 'snapshot'}, {args.out / 'weeks'} and {args.out / 'business_services.csv'}")
 
 
 if __name__ == "__main__":

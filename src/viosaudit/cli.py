@@ -167,6 +167,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         detail=args.detail,
         templates_dir=Path(args.templates) if args.templates else None,
         max_age_days=args.max_age_days,
+        history=not args.no_history,
+        db=args.db,
+        zone=args.zone,
+        history_from=Path(args.history_from) if args.history_from else None,
     )
     result = run_report(job)
     # --json: stdout carries the findings document alone (for pipelines); the summary goes to stderr
@@ -264,6 +268,10 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="warn on page 1 and in the summary when the snapshot is older than N days (default: 8)",
     )
+    p.add_argument("--db", help="history: SQLite file or postgresql:// URL (default: $VIOSAUDIT_DB, else user data)")
+    p.add_argument("--no-history", action="store_true", help="do not record this run nor compare it with the last")
+    p.add_argument("--zone", help="collector / network zone of this snapshot in the history (default: default)")
+    p.add_argument("--history-from", help="folder of earlier weekly snapshots (<week>/snapshot) to record first")
 
 
 def _days(text: str) -> int:
@@ -338,6 +346,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--out", required=True, help="where to write the merged catalogue")
     q.add_argument("--replace", action="store_true", help="let imported records replace records with the same id")
     q.set_defaults(func=_cmd_catalog)
+
+    from viosaudit.history.arguments import add_parser as add_history_parser
+
+    add_history_parser(sub)
 
     p = sub.add_parser("rules", help="the rules viosaudit applies")
     rules_sub = p.add_subparsers(dest="rules_action", required=True)

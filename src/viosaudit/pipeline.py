@@ -16,6 +16,8 @@ from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
 from viosaudit.errors import SnapshotError
 from viosaudit.files import write_private
+from viosaudit.history.record import DEFAULT_ZONE
+from viosaudit.history.summary import HistorySummary
 from viosaudit.model import Estate, EstateGap
 from viosaudit.plan import build_plan
 from viosaudit.render import ReportFiles, write_reports
@@ -49,6 +51,10 @@ class ReportJob:
     document: bool = False  # build the findings document (ReportResult.document), e.g. for --json
     pseudonymise: bool = False  # every output with names, serials, WWPNs, MACs, IPs replaced by tokens
     pseudonym_key: Path | None = None  # the site's key (default: viosaudit-pseudonym.key beside out_dir)
+    history: bool = False  # record the run in the history store and show what changed (CLI: on by default)
+    db: str | None = None  # --db: SQLite path or PostgreSQL URL (None: VIOSAUDIT_DB, else the user data folder)
+    zone: str | None = None  # collector / network zone this snapshot belongs to (None: "default")
+    history_from: Path | None = None  # folder of earlier weekly snapshots to record first
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,30 @@ def judge(
     return apply_acceptances(findings, acceptances, job.today)
 
 
+def record_history(
+    job: ReportJob,
+    snapshot: Snapshot,
+    estate: Estate,
+    findings: tuple[Finding, ...],
+    ctx: RuleContext,
+    services: dict[str, BusinessService],
+) -> HistorySummary:
+    """Record this run (and ``--history-from`` weeks first), then summarise it against the last one."""
+    from viosaudit.history.backfill import record_judged, record_weeks
+    from viosaudit.history.store import open_store
+    from viosaudit.history.summary import summarize
+
+    zone = job.zone or DEFAULT_ZONE
+    engine = open_store(job.db)
+    try:
+        if job.history_from is not None:
+            record_weeks(engine, job.history_from, zone=zone, services=services, lifecycle=job.lifecycle_toml)
+        recorded = record_judged(engine, snapshot, estate, findings, ctx, zone=zone)
+        return summarize(engine, recorded.run_id)
+    finally:
+        engine.dispose()
+
+
 def run_report(job: ReportJob) -> ReportResult:
     """Judge the snapshot and write the reports; every input is checked before anything is written."""
     snapshot = open_snapshot(job.snapshot_dir)
@@ -108,6 +138,8 @@ def run_report(job: ReportJob) -> ReportResult:
     ctx = context(estate, job, services)
     register = judge(estate, job, services, ctx)
     plan = build_plan(estate, register.findings, ctx)
+    # the real findings are recorded, before any pseudonymisation below
+    history = record_history(job, snapshot, estate, register.findings, ctx, services) if job.history else None
     view = build_view(
         plan,
         generated_at=job.generated_at or now_iso(),
@@ -115,6 +147,7 @@ def run_report(job: ReportJob) -> ReportResult:
         template_dir=job.templates_dir,
         about=data_versions(ctx),
         age_warning=age_warning(estate.captured_at, job.today, job.max_age_days),
+        history=history,
     )
     with tempfile.TemporaryDirectory(prefix="viosaudit-") as scratch:
         pseudonyms = None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from viosaudit.business import Criticality
+from viosaudit.history.summary import NOT_KEPT, HistorySummary
 from viosaudit.model import Collected
 from viosaudit.plan import Design, Effect, EntityStatus, OverallStatus
 from viosaudit.render.wording import finding_status
@@ -245,6 +246,7 @@ class ReportView:
     digest: Digest  # the short PDF's capped tables (render.digest)
     about: tuple[tuple[str, str], ...] = ()  # (what, version): tool, catalogue, lifecycle data
     age_warning: str = ""  # set when the snapshot is older than the report's --max-age-days
+    history: HistorySummary = NOT_KEPT  # what changed since the last recorded run, and the trend
 
     @property
     def findings(self) -> tuple[FindingRow, ...]:

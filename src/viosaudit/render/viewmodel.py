@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from viosaudit.history.summary import NOT_KEPT, HistorySummary
 from viosaudit.plan import Plan
 from viosaudit.render.digest import build_digest
 from viosaudit.render.env import make_env
@@ -73,6 +74,7 @@ def build_view(
     stale: Sequence[tuple[Acceptance, str]] = (),
     about: Sequence[tuple[str, str]] = (),
     age_warning: str = "",
+    history: HistorySummary | None = None,
 ) -> ReportView:
     """Make the one view every output is rendered from.
 
@@ -87,6 +89,7 @@ def build_view(
         about: (what, version) of the tool and its data files, for the About section.
         age_warning: a sentence for page 1 when the snapshot is too old to judge by
             (``render.freshness.age_warning``); "" when fresh.
+        history: the run's history summary (``viosaudit.history.summarize``); None: history not kept.
     """
     open_findings, passed = finding_sections(plan)
     page1 = summary(plan, stale)
@@ -108,4 +111,5 @@ def build_view(
         digest=build_digest(plan, services=page1.services, changes=changes, gaps=gaps, stale=stale),
         about=tuple(about),
         age_warning=age_warning,
+        history=history or NOT_KEPT,
     )

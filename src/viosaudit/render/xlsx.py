@@ -12,7 +12,7 @@ and CAB comment; ``viosaudit cab import`` reads those columns back by their head
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from viosaudit.render.sheets import (
 )
 from viosaudit.render.view import ChangeRow, FindingRow, ReportView, ServiceImpact
 from viosaudit.render.wording import words
+from viosaudit.render.xlsx_history import SINCE_COLUMNS, SINCE_SHEET, open_since_cells, since_rows
 
 __all__ = ["CHANGE_COLUMNS", "DECISIONS", "FINDING_COLUMNS", "FORMULA_START", "MAX_CELL", "safe_text", "write_xlsx"]
 
@@ -344,9 +345,17 @@ def sheets(view: ReportView) -> tuple[Sheet, ...]:
     """The workbook, sheet by sheet, in order. A new sheet is one more ``Sheet`` here."""
     captured = parse_when(view.captured_at)
     detected = captured.date() if captured else None
+    finding_columns: tuple[Column, ...] = FINDING_COLUMNS
+    finding_rows: Iterable[Sequence[Value]] = (_finding_row(f, detected) for f in view.findings)
+    history: tuple[Sheet, ...] = ()
+    if view.history.kept:  # "Open since" / "Days open" on Findings, a "Since last run" sheet (render/xlsx_history)
+        finding_columns = (*FINDING_COLUMNS, Column("Open since", 12, "date"), Column("Days open", 9))
+        since = open_since_cells(view.history, view.findings)
+        finding_rows = ((*row, *cells) for row, cells in zip(finding_rows, since, strict=True))
+        history = (Sheet(SINCE_SHEET, [Column(h, w) for h, w in SINCE_COLUMNS], since_rows(view.history)),)
     return (
         Sheet("Summary", SUMMARY_COLUMNS, _summary_rows(view), auto_filter=False),
-        Sheet("Findings", FINDING_COLUMNS, (_finding_row(f, detected) for f in view.findings), freeze_columns=1),
+        Sheet("Findings", finding_columns, finding_rows, freeze_columns=1),
         Sheet(
             "Changes",
             CHANGE_COLUMNS,
@@ -358,6 +367,7 @@ def sheets(view: ReportView) -> tuple[Sheet, ...]:
         Sheet("Plans", PLAN_COLUMNS, _plan_rows(view.changes)),
         Sheet("Inventory", INVENTORY_COLUMNS, _inventory_rows(view)),
         Sheet("Gaps", GAP_COLUMNS, _gap_rows(view)),
+        *history,
     )
 
 

@@ -1,0 +1,94 @@
+"""``viosaudit history list | diff [A] [B] | prune --keep-weeks N``, text or ``--json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from typing import Any
+
+from viosaudit.history import query
+from viosaudit.history.diff import RunDiff, RunInfo, diff_runs
+from viosaudit.history.prune import prune
+from viosaudit.history.store import HistoryError, open_store
+from viosaudit.history.summary import since_line
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    engine = open_store(args.db)
+    try:
+        runs = query.engine_runs(engine, args.zone)
+    finally:
+        engine.dispose()
+    if args.json:
+        _print_json([asdict(r) for r in runs])
+        return 0
+    if not runs:
+        print("no runs recorded yet")
+    for r in runs:
+        print(f"{r.id:>5}  {r.zone:12} {r.captured_at:22} {r.snapshot_id}  (catalogue {r.catalogue_records} records)")
+    return 0
+
+
+def _diffs(args: argparse.Namespace) -> list[RunDiff]:
+    engine = open_store(args.db)
+    try:
+        with engine.connect() as conn:
+            if args.a is not None:
+                a = query.find_run(conn, args.a, args.zone)
+                b = query.find_run(conn, args.b, args.zone) if args.b else query.latest_runs(conn, a.zone)[a.zone][-1]
+                pairs: list[tuple[RunInfo | None, RunInfo]] = [(a, b)]
+            else:
+                latest = query.latest_runs(conn, args.zone, count=2)
+                if not latest:
+                    raise HistoryError("no runs recorded yet: run `viosaudit report` first")
+                pairs = [(runs[-2] if len(runs) > 1 else None, runs[-1]) for runs in latest.values()]
+            return [diff_runs(query.load_run(conn, a_) if a_ else None, query.load_run(conn, b_)) for a_, b_ in pairs]
+    finally:
+        engine.dispose()
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    diffs = _diffs(args)
+    if args.json:
+        _print_json([{**asdict(d), "oldest_days": d.oldest_days, "line": since_line(d)} for d in diffs])
+        return 0
+    for d in diffs:
+        before = f"{d.before.snapshot_id} ({d.before.captured_day})" if d.before else "nothing"
+        print(f"zone {d.after.zone}: {before} -> {d.after.snapshot_id} ({d.after.captured_day})")
+        print(f"  {since_line(d)}")
+        for label, items in (("new", d.new), ("reopened", d.reopened), ("fixed", d.fixed)):
+            for f in items:
+                print(f"  {label:9} {f.severity:8} {f.key}  {f.subject}")
+        for s in d.still_open:
+            print(f"  {'open':9} {s.finding.severity:8} {s.finding.key}  since {s.open_since} ({s.age_days} days)")
+        for f in d.newly_accepted:
+            print(f"  {'accepted':9} {f.key}")
+        for f in d.acceptances_expired:
+            print(f"  {'expired':9} {f.key}  (acceptance expired)")
+        for c in d.level_changes:
+            print(f"  {'level':9} {c.managed_system} / {c.vios}: {c.before} -> {c.after}")
+        for m in d.added:
+            print(f"  {'added':9} {m.kind} {m.managed_system} / {m.name}")
+        for m in d.removed:
+            print(f"  {'removed':9} {m.kind} {m.managed_system} / {m.name}")
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    engine = open_store(args.db)
+    try:
+        result = prune(engine, args.keep_weeks, dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    if args.json:
+        _print_json(asdict(result))
+        return 0
+    verb = "would delete" if args.dry_run else "deleted"
+    print(f"{verb} {len(result.deleted)} run(s); kept {len(result.kept_for_open_since)} for open findings' "
+          f"open-since and {len(result.kept_for_evidence)} cited by change evidence")  # fmt: skip
+    return 0
