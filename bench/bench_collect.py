@@ -37,6 +37,18 @@ def child(config: Path) -> None:
     from viosaudit.config import CollectSettings, HostSpec
 
     spec = json.loads(config.read_text())
+    import os
+    import threading
+
+    if os.environ.get("BENCH_HOG"):  # hold the GIL in 10 ms slices, as the old manifest rewrites did
+
+        def hog() -> None:
+            data = [{"file": f"captures/x{i}/y.txt", "sha256": "0" * 64} for i in range(20000)]
+            while True:
+                json.dumps(data)
+                time.sleep(0.005)
+
+        threading.Thread(target=hog, daemon=True).start()
     settings = CollectSettings(
         hmcs=tuple(HostSpec(**h) for h in spec["hmcs"]),
         vioses=tuple(HostSpec(**v) for v in spec["vioses"]),
@@ -63,6 +75,7 @@ def child(config: Path) -> None:
                 "cpu_seconds": resource.getrusage(resource.RUSAGE_SELF).ru_utime
                 + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
                 "client_peak_sessions": dict(result.peak_sessions),
+                "failures": [f"{o.host} {o.command_id}: {o.reason}" for o in result.failed][:20],
             }
         )
     )
@@ -116,6 +129,8 @@ def run(
         f"{commands} captures, {figures['gaps']} gaps, {figures['failed']} failed, "
         f"peak RSS {figures['peak_rss_mib']:.0f} MiB, CPU {figures['cpu_seconds']:.1f} s (collector process)"
     )
+    for failure in figures.get("failures", []):
+        print(f"{'':>16}  failed: {failure}")
     print(f"{'':>16}  max sessions per HMC seen by the server: {server_peak} (limit {sessions})")
     print(f"{'':>16}  fake estate (this process) used {figures['server_cpu']:.1f} s CPU")
     figures["server_peak"] = max(server_peak.values())

@@ -1114,6 +1114,7 @@ def write_snapshot(root: Path) -> None:
     captures = writer.manifest.captures
     writer.plan(plan_targets((c.host, c.role, c.managed_system, c.partition, c.via, c.command_id) for c in captures))
     writer.finish_plan()
+    writer.close()
 
 
 def write_services(path: Path) -> None:

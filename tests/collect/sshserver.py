@@ -9,7 +9,8 @@ system and partition, and on a VIOS ``ioscli CMD`` plus root commands through ``
 non-interactive padmin session, where the aliases are not loaded.
 
 Per host: latency per command, authentication failure, a different host key, and per-command
-faults (drop the connection mid-output, hang, non-UTF-8 garbage, non-zero exit, leak a secret).
+faults (drop the connection mid-output, hang, non-UTF-8 garbage, non-zero exit, leak a secret, close
+the channel before any byte once or every time).
 The server counts concurrent connections and exec channels per host, so tests can prove a limit.
 A host of role ``jump`` forwards ``direct-tcpip`` channels (ProxyJump).
 """
@@ -60,6 +61,8 @@ class Fault(StrEnum):
     LEAK = "leak"  # the output carries the SSH password
     STALL = "stall"  # never even answer the exec request (a wedged appliance)
     FLOOD = "flood"  # print ``Behaviour.flood`` bytes (a host that sends far too much)
+    LOSE_ONCE = "lose-once"  # close the command's first channel before any byte or exit status
+    LOSE = "lose"  # close every channel of the command so (it never completes)
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Stats:
     passwords: list[str] = field(default_factory=list)  # every password offered to this host
     commands: list[str] = field(default_factory=list)
     argvs: list[list[str]] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # command ids whose channel was closed by LOSE faults
     forwarded: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -296,6 +300,12 @@ class FakeEstate:
                 time.sleep(host.behaviour.latency)
             reply, command_id = self.answer(host, command, channel)
             fault = host.behaviour.faults.get(command_id or "", host.behaviour.faults.get("*"))
+            if fault is Fault.LOSE or (fault is Fault.LOSE_ONCE and command_id not in host.stats.lost):
+                with host.lock:
+                    host.stats.lost.append(command_id or command)
+                done()
+                channel.close()  # no byte, no exit status: what a host that drops the session does
+                return
             if fault is Fault.HANG:
                 while not channel.closed and not self._stop.is_set():
                     time.sleep(0.02)
