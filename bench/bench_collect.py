@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -37,9 +38,16 @@ def child(config: Path) -> None:
     from viosaudit.config import CollectSettings, HostSpec
 
     spec = json.loads(config.read_text())
-    import os
     import threading
 
+    if os.environ.get("BENCH_LOG"):  # paramiko's own account of each connection (client side)
+        import logging
+
+        logging.basicConfig(
+            filename=os.environ["BENCH_LOG"] + ".client",
+            level=logging.DEBUG,
+            format="%(relativeCreated)d %(threadName)s %(name)s %(message)s",
+        )
     if os.environ.get("BENCH_HOG"):  # hold the GIL in 10 ms slices, as the old manifest rewrites did
 
         def hog() -> None:
@@ -151,6 +159,14 @@ def main() -> None:
         child(args.child)
         return
     vios = args.vios or (40 if args.quick else 200)
+    if os.environ.get("BENCH_LOG"):  # the fake estate's side
+        import logging
+
+        logging.basicConfig(
+            filename=os.environ["BENCH_LOG"] + ".server",
+            level=logging.DEBUG,
+            format="%(relativeCreated)d %(threadName)s %(name)s %(message)s",
+        )
     with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:
         work = Path(tmp)
         key, text = new_key()

@@ -22,7 +22,7 @@ import shlex
 import shutil
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -606,10 +606,10 @@ def render_lshmc_v(hmc: str) -> str:
     )
 
 
-def render_lssyscfg_sys(hmc: str) -> str:
+def render_lssyscfg_sys(hmc: str, systems: tuple[SystemDef, ...]) -> str:
     rows = [
         hmc_row(s.name, s.type_model, s.serial, "Operating")
-        for s in sorted(SYSTEMS, key=lambda s: s.name)
+        for s in sorted(systems, key=lambda s: s.name)
         if hmc in s.hmcs
     ]
     return lines(rows)
@@ -1031,12 +1031,14 @@ def viosvrcmd(system: SystemDef, vios: ViosDef, command: str) -> str:
     return f'viosvrcmd -m {shlex.quote(system.name)} -p {shlex.quote(vios.name)} -c "{command}"'
 
 
-def hmc_captures(topos: dict[str, SystemTopo]) -> Iterator[tuple[str, str, str | None, str]]:
+def hmc_captures(
+    topos: dict[str, SystemTopo], systems: tuple[SystemDef, ...]
+) -> Iterator[tuple[str, str, str | None, str]]:
     """(host, command id, managed system, output) for every HMC capture, HMC by HMC."""
     for hmc in sorted(HMCS):
         yield hmc, "lshmc_v", None, render_lshmc_v(hmc)
-        yield hmc, "lssyscfg_sys", None, render_lssyscfg_sys(hmc)
-        for system in sorted((s for s in SYSTEMS if hmc in s.hmcs), key=lambda s: s.name):
+        yield hmc, "lssyscfg_sys", None, render_lssyscfg_sys(hmc, systems)
+        for system in sorted((s for s in systems if hmc in s.hmcs), key=lambda s: s.name):
             topo = topos[system.name]
             yield hmc, "lssyscfg_lpar", system.name, render_lssyscfg_lpar(system)
             yield hmc, "lshwres_scsi", system.name, render_lshwres_scsi(topo)
@@ -1058,14 +1060,56 @@ def vios_outputs(topo: SystemTopo, vt: ViosTopo) -> Iterator[tuple[str, Callable
     yield "sea_attrs", lambda: render_sea_attrs(topo)
 
 
-def write_snapshot(root: Path) -> None:
+def scaled_systems(vios: int, clients_per_vios: int = 20) -> tuple[SystemDef, ...]:
+    """An estate of about ``vios`` VIOS for benchmarks: copies of the sample systems in turn (each copy
+    keeps its scenario: exposed, single VIOS, ifixes, HMC-only...), each with ``clients_per_vios``
+    clients per VIOS cycled from the template's clients. Names, serials, WWPNs and MACs are unique."""
+    out: list[SystemDef] = []
+    count = 0
+    while count < vios:
+        template = SYSTEMS[len(out) % len(SYSTEMS)]
+        n = len(out) // len(SYSTEMS) + 1
+        tag = f"{n:04d}"
+        rename = {v.name: f"{v.name}-{tag}" for v in template.vios}
+        vioses = tuple(replace(v, name=rename[v.name]) for v in template.vios)
+        wanted = min(90, clients_per_vios * len(vioses))  # lpar ids stay below 100 (slots 1xx, 2xx, 3xx)
+        first_id = len(vioses) + 1
+        clients = []
+        for i in range(wanted):
+            c = template.clients[i % len(template.clients)]
+            clients.append(
+                replace(
+                    c,
+                    lpar_id=first_id + i,
+                    name=f"{c.name}-{tag}-{i:02d}",
+                    vscsi=None if c.vscsi is None else tuple(rename[x] for x in c.vscsi),
+                    npiv=None if c.npiv is None else tuple((rename[x], f) for x, f in c.npiv),
+                    unmapped_fc_on=tuple(rename[x] for x in c.unmapped_fc_on),
+                )
+            )
+        out.append(
+            replace(
+                template,
+                name=f"{template.name}-{tag}",
+                serial=f"{template.serial[:3]}{n:04X}",
+                mac_prefix=f"{(int(template.mac_prefix, 16) + n * 0x10000) & 0xFFFFFFFF:08X}",
+                wwpn_id=(template.wwpn_id + n) & 0xFFF,
+                vios=vioses,
+                clients=tuple(clients),
+            )
+        )
+        count += len(vioses)
+    return tuple(out)
+
+
+def write_snapshot(root: Path, systems: tuple[SystemDef, ...] = SYSTEMS) -> None:
     if root.exists():
         shutil.rmtree(root)
-    topos = {s.name: build_topology(s) for s in SYSTEMS}
+    topos = {s.name: build_topology(s) for s in systems}
     writer = SnapshotWriter(root, snapshot_id=SNAPSHOT_ID, collector=COLLECTOR, created=CREATED)
     writer.note(NOTE)
     clock = Clock(FIRST_COMMAND_AT)
-    for host, command_id, system_name, output in hmc_captures(topos):
+    for host, command_id, system_name, output in hmc_captures(topos, systems):
         started, ended = clock.span(output)
         writer.add_capture(
             host=host,
@@ -1077,7 +1121,7 @@ def write_snapshot(root: Path) -> None:
             ended=ended,
             managed_system=system_name,
         )
-    for system in SYSTEMS:
+    for system in systems:
         topo = topos[system.name]
         for vt in topo.vios.values():
             vios = vt.vios
@@ -1117,11 +1161,11 @@ def write_snapshot(root: Path) -> None:
     writer.close()
 
 
-def write_services(path: Path) -> None:
+def write_services(path: Path, systems: tuple[SystemDef, ...] = SYSTEMS) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle, lineterminator="\n")
         out.writerow(("partition_name", "service", "owner", "criticality"))
-        for system in SYSTEMS:
+        for system in systems:
             for client in system.clients:
                 if client.service is not None:
                     out.writerow((client.name, client.service, client.owner, client.criticality))
@@ -1131,10 +1175,15 @@ def main() -> None:
     default_out = Path(__file__).resolve().parent.parent / "sample_data"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_out, help=f"output folder (default {default_out})")
+    parser.add_argument("--vios", type=int, help="a benchmark estate of about this many VIOS (not the sample)")
+    parser.add_argument("--clients-per-vios", type=int, default=20, help="with --vios (default 20)")
     args = parser.parse_args()
+    if args.vios and args.out == default_out:
+        parser.error("--vios writes a benchmark estate, not the sample: give --out")
+    systems = scaled_systems(args.vios, args.clients_per_vios) if args.vios else SYSTEMS
     args.out.mkdir(parents=True, exist_ok=True)
-    write_snapshot(args.out / "snapshot")
-    write_services(args.out / "business_services.csv")
+    write_snapshot(args.out / "snapshot", systems)
+    write_services(args.out / "business_services.csv", systems)
     print(f"wrote {args.out / 'snapshot'} and {args.out / 'business_services.csv'}")
 
 

@@ -261,6 +261,11 @@ class FakeEstate:
                 channel = transport.accept(timeout=0.2)
                 if channel is None:
                     continue
+                # paramiko keeps channels in a WeakValueDictionary: an accepted channel that nothing
+                # else holds is garbage-collected, and Channel.__del__ closes it. Without this reference
+                # a channel whose exec request came later than the next accept() (a busy client) was
+                # closed before any byte: "Channel closed" / "Unable to open channel" at 1,000 VIOS.
+                server.held[channel.get_id()] = channel
                 destination = server.forwards.pop(channel.get_id(), None)
                 if destination is not None:
                     threading.Thread(target=_pump, args=(channel, destination), daemon=True).start()
@@ -475,6 +480,7 @@ class _Server(paramiko.ServerInterface):
         self.host = host
         self.transport = transport
         self.forwards: dict[int, tuple[str, int]] = {}
+        self.held: dict[int, paramiko.Channel] = {}  # accepted channels, until their command is answered
 
     def get_allowed_auths(self, username: str) -> str:
         return "publickey,password"
@@ -541,7 +547,10 @@ class _Server(paramiko.ServerInterface):
             if now > (sent or 0):
                 break
             time.sleep(0.0005)
-        self.estate.handle(self.host, channel, command)
+        try:
+            self.estate.handle(self.host, channel, command)
+        finally:
+            self.held.pop(channel.get_id(), None)
 
 
 def _packets_sent(transport: paramiko.Transport) -> int | None:

@@ -365,8 +365,15 @@ class SshTransport:
         except paramiko.ChannelException as exc:  # the host refused this channel (sshd MaxSessions...)
             raise ChannelLost(f"{self.name}: the host refused a session channel ({exc}): {command}") from None
         except (paramiko.SSHException, OSError) as exc:
-            self._reset()
-            raise Unreachable(f"{self.target.label}: cannot open a session: {exc or type(exc).__name__}") from None
+            reason = str(exc) or type(exc).__name__
+            if transport.is_active():  # opened, then closed at once by the host: this channel only
+                raise ChannelLost(
+                    f"{self.name}: the session channel closed as it opened ({reason}): {command}"
+                ) from None
+            self._reset()  # the connection itself is gone: the retry logs in again
+            raise ChannelLost(
+                f"{self.name}: the connection closed before the command started ({reason}): {command}"
+            ) from None
         self._channel = channel
         expired = threading.Event()
 
