@@ -84,6 +84,7 @@ def child(config: Path) -> None:
                 + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
                 "client_peak_sessions": dict(result.peak_sessions),
                 "failures": [f"{o.host} {o.command_id}: {o.reason}" for o in result.failed][:20],
+                "retried": sum(1 for c in result.manifest.captures if c.retry is not None),
             }
         )
     )
@@ -134,7 +135,7 @@ def run(
     commands = figures["captures"]
     print(
         f"{label:>16}: {figures['seconds']:7.2f} s wall, {commands / figures['seconds']:7.1f} commands/s, "
-        f"{commands} captures, {figures['gaps']} gaps, {figures['failed']} failed, "
+        f"{commands} captures ({figures['retried']} retried), {figures['gaps']} gaps, {figures['failed']} failed, "
         f"peak RSS {figures['peak_rss_mib']:.0f} MiB, CPU {figures['cpu_seconds']:.1f} s (collector process)"
     )
     for failure in figures.get("failures", []):

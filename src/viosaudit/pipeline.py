@@ -21,6 +21,7 @@ from viosaudit.rules.accepted import Register, apply_acceptances, load_acceptanc
 from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.context import load_context
 from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
+from viosaudit.timings import recording, stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +83,21 @@ def judge(
 
 
 def run_report(job: ReportJob) -> ReportResult:
-    """Judge the snapshot and write the reports; every input is checked before anything is written."""
-    snapshot = open_snapshot(job.snapshot_dir)
-    require_captures(snapshot)
-    services = load_services(job.services_csv) if job.services_csv else {}
-    estate = build_estate(snapshot)
-    ctx = context(estate, job, services)
-    register = judge(estate, job, services, ctx)
-    plan = build_plan(estate, register.findings, ctx)
-    view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale)
-    files = write_reports(view, snapshot, job.out_dir, findings=register.findings)
+    """Judge the snapshot and write the reports; every input is checked before anything is written.
+
+    With ``VIOSAUDIT_TIMINGS`` set, the seconds of each stage are written there (``viosaudit.timings``)."""
+    with recording():
+        with stage("manifest"):
+            snapshot = open_snapshot(job.snapshot_dir)
+            require_captures(snapshot)
+            services = load_services(job.services_csv) if job.services_csv else {}
+        estate = build_estate(snapshot)  # times "read+verify", "parse" and "assemble" itself
+        with stage("rules"):
+            ctx = context(estate, job, services)
+            register = judge(estate, job, services, ctx)
+        with stage("plan"):
+            plan = build_plan(estate, register.findings, ctx)
+        with stage("view"):
+            view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale)
+        files = write_reports(view, snapshot, job.out_dir, findings=register.findings)  # times each report
     return ReportResult(estate, register.findings, register, view, files)

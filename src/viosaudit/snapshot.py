@@ -208,6 +208,22 @@ class Snapshot:
         except OSError as exc:
             raise SnapshotError(f"{self.root}: cannot read capture file {capture.file}: {exc.strerror}") from None
 
+    def read_verified(self, capture: Capture) -> tuple[bytes | None, str | None]:
+        """The capture's bytes, read once and checked against its SHA-256: ``(data, None)``, or
+        ``(None, why)`` when the file is missing, unreadable or changed (what ``verify`` says)."""
+        path = self.path(capture)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None, f"capture file {capture.file} is missing"
+        except IsADirectoryError:
+            return None, f"capture file {capture.file} is missing"
+        except OSError as exc:
+            return None, f"capture file {capture.file} cannot be read: {exc.strerror}"
+        if sha256_bytes(data) != capture.sha256:
+            return None, f"capture file {capture.file} does not match its SHA-256 in the manifest"
+        return data, None
+
     def verify(self, capture: Capture) -> str | None:
         """Return why the capture cannot be trusted, or None when its file matches its SHA-256."""
         path = self.path(capture)

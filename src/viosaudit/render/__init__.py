@@ -19,6 +19,7 @@ from viosaudit.render.viewmodel import ReportView, build_view
 from viosaudit.render.xlsx import write_xlsx
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import Snapshot
+from viosaudit.timings import stage
 
 PDF_NAME = "viosaudit-report.pdf"
 XLSX_NAME = "viosaudit-cab.xlsx"
@@ -76,11 +77,14 @@ def write_reports(
                 shutil.rmtree(stale, ignore_errors=True)
             staging = staging_dir(out_dir)
             try:
-                pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir)
-                xlsx = write_xlsx(view, staging / XLSX_NAME)
-                evidence = write_evidence(
-                    view, snapshot, findings, staging / EVIDENCE_NAME, attachments=(pdf, xlsx), user_dir=user_dir
-                )
+                with stage("pdf"):
+                    pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir)
+                with stage("workbook"):
+                    xlsx = write_xlsx(view, staging / XLSX_NAME)
+                with stage("evidence"):
+                    evidence = write_evidence(
+                        view, snapshot, findings, staging / EVIDENCE_NAME, attachments=(pdf, xlsx), user_dir=user_dir
+                    )
                 for path in (pdf, xlsx, evidence):
                     path.chmod(FILE_MODE)
                 # all three are whole before any is renamed: a reader sees the old set or the new one
