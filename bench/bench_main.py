@@ -36,6 +36,19 @@ STAGES = ("manifest", "read+verify", "parse", "assemble", "rules", "plan", "view
 REPORTS = ("pdf", "workbook", "evidence", "html")
 TODAY = "2026-11-25"
 VIOSAUDIT = [sys.executable, "-m", "viosaudit"]
+# The job with the named writers replaced by a stub (an empty file): the floor the other stages set.
+WITHOUT = """
+import sys
+from pathlib import Path
+import viosaudit.render as render
+def stub(view, out, **kwargs):
+    Path(out).write_bytes(b"")
+    return Path(out)
+for name in sys.argv[1].split(","):
+    setattr(render, {"pdf": "write_pdf", "workbook": "write_xlsx"}[name], stub)
+from viosaudit.cli import main
+raise SystemExit(main(sys.argv[2:]))
+"""
 
 
 def generate(root: Path, vios: int) -> tuple[Path, Path, int, int]:
@@ -61,10 +74,11 @@ def read_bytes_seconds(snapshot: Path) -> tuple[float, int]:
     return time.perf_counter() - started, size
 
 
-def run_job(snapshot: Path, services: Path, out: Path, timings: Path) -> tuple[float, float, int]:
+def run_job(snapshot: Path, services: Path, out: Path, timings: Path, without: str = "") -> tuple[float, float, int]:
     """Run the main job as its own process: (wall seconds, peak RSS MiB, exit status)."""
     env = dict(os.environ, VIOSAUDIT_TIMINGS=str(timings))
-    command = [*VIOSAUDIT, "report", str(snapshot), "--services", str(services), "--out", str(out), "--today", TODAY]
+    job = ["report", str(snapshot), "--services", str(services), "--out", str(out), "--today", TODAY]
+    command = [sys.executable, "-c", WITHOUT, without, *job] if without else [*VIOSAUDIT, *job]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
@@ -81,21 +95,22 @@ def pdf_pages(path: Path) -> int | None:
         from pypdf import PdfReader
     except ImportError:
         return None
-    return len(PdfReader(path).pages) if path.is_file() else None
+    return len(PdfReader(path).pages) if path.is_file() and path.stat().st_size else None
 
 
-def measure(vios: int, work: Path) -> dict[str, Any]:
+def measure(vios: int, work: Path, without: str = "") -> dict[str, Any]:
     """Generate one estate, run the job on it, and return its figures."""
     snapshot, services, vios_count, clients = generate(work / f"estate-{vios}", vios)
     reading, size = read_bytes_seconds(snapshot)
     out = work / f"reports-{vios}"
     timings = work / f"timings-{vios}.json"
-    wall, rss, code = run_job(snapshot, services, out, timings)
+    wall, rss, code = run_job(snapshot, services, out, timings, without)
     stages: dict[str, float] = json.loads(timings.read_text())
     files = {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.is_file() and not p.name.startswith(".")}
     reports = sum(stages.get(r, 0.0) for r in ("pdf", "workbook"))
     return {
         "vios": vios_count,
+        "without": without,
         "clients": clients,
         "snapshot_bytes": size,
         "read_seconds": reading,
@@ -113,7 +128,10 @@ def measure(vios: int, work: Path) -> dict[str, Any]:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """The figures as a Markdown table, one column per estate size."""
-    head = ["", *(f"{r['vios']} VIOS / {r['clients']} LPARs" for r in rows)]
+    head = [
+        "",
+        *(f"{r['vios']} VIOS / {r['clients']} LPARs" + (f" (no {r['without']})" if r["without"] else "") for r in rows),
+    ]
     lines = [head, ["---"] * len(head)]
 
     def row(label: str, cells: list[str]) -> None:
@@ -140,6 +158,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,250,1000", help="VIOS per estate, comma separated")
+    parser.add_argument("--without", default="", help="pdf,workbook: stub these writers out (the floor)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", type=Path, help="work in this folder (kept), not a temporary one")
     args = parser.parse_args(argv)
@@ -149,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for vios in sizes:
-            rows.append(measure(vios, work))
+            rows.append(measure(vios, work, args.without))
             print(f"{rows[-1]['vios']} VIOS: {rows[-1]['wall']:.1f} s, {rows[-1]['peak_rss_mib']:.0f} MiB", flush=True)
     print(f"\nviosaudit report end to end ({os.cpu_count()} CPUs, python {sys.version.split()[0]})\n")
     print(table(rows))
