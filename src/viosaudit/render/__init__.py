@@ -14,6 +14,7 @@ from pathlib import Path
 from viosaudit.errors import RenderError
 from viosaudit.files import FILE_MODE, FolderBusy, folder_lock, private_dir, staging_dir
 from viosaudit.render.evidence import write_evidence
+from viosaudit.render.parallel import Child
 from viosaudit.render.pdf import render_html, write_pdf
 from viosaudit.render.viewmodel import ReportView, build_view
 from viosaudit.render.xlsx import write_xlsx
@@ -77,10 +78,15 @@ def write_reports(
                 shutil.rmtree(stale, ignore_errors=True)
             staging = staging_dir(out_dir)
             try:
-                with stage("pdf"):
-                    pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir)
-                with stage("workbook"):
-                    xlsx = write_xlsx(view, staging / XLSX_NAME)
+                # the workbook in a forked child while the PDF is written here (render/parallel.py)
+                workbook = Child("workbook", lambda: write_xlsx(view, staging / XLSX_NAME), staging)
+                try:
+                    with stage("pdf"):
+                        pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir)
+                except BaseException:
+                    workbook.abandon()
+                    raise
+                xlsx = workbook.wait()
                 with stage("evidence"):
                     evidence = write_evidence(
                         view, snapshot, findings, staging / EVIDENCE_NAME, attachments=(pdf, xlsx), user_dir=user_dir
