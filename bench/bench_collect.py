@@ -11,6 +11,12 @@ largest number of simultaneous sessions each HMC saw, as counted by the server.
 
     .venv/bin/python bench/bench_collect.py            # about 2 minutes on 2 cores
     .venv/bin/python bench/bench_collect.py --quick    # 40 VIOS, no one-at-a-time run
+    .venv/bin/python bench/bench_collect.py --quick --vios 1000 --hmcs 20   # the bank-scale estate
+
+Each run prints the commands it lost (failed) and how many it ran twice (retried). Two diagnostics:
+``BENCH_HOG=1`` holds the collector's GIL in 10 ms slices (what the old manifest rewrites did: the load
+under which the fake server used to lose channels, issue 16), and ``BENCH_LOG=/tmp/x`` writes
+paramiko's debug log of both sides to /tmp/x.client and /tmp/x.server.
 """
 
 from __future__ import annotations
