@@ -16,20 +16,21 @@ _FIELDS: dict[type, tuple[str, ...] | None] = {}  # per type: its dataclass fiel
 def to_jsonable(value: Any) -> Any:
     """Dataclasses become dicts (with a ``record`` type name); enums, levels and dates their text.
 
-    The answer depends on the value's type alone, so what to do is decided once per type (a 1,000 VIOS
-    view holds half a million values)."""
+    The answer depends on the value's type alone, so what to do is decided once per type, and plain
+    values are passed through without a call (a 1,000 VIOS view holds a million values)."""
     kind = type(value)
     if kind in _PLAIN:
         return value
     if kind is list or kind is tuple:
-        return [to_jsonable(v) for v in value]
+        return [v if type(v) in _PLAIN else to_jsonable(v) for v in value]
     names = _FIELDS.get(kind, ())
     if names == ():
         names = _FIELDS[kind] = _field_names(kind)
     if names is not None:
         out: dict[str, Any] = {"record": kind.__name__}
         for name in names:
-            out[name] = to_jsonable(getattr(value, name))
+            v = getattr(value, name)
+            out[name] = v if type(v) in _PLAIN else to_jsonable(v)
         return out
     return _other(value)
 
