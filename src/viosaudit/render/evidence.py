@@ -34,7 +34,7 @@ from viosaudit.jsonable import to_jsonable
 from viosaudit.render.env import make_env
 from viosaudit.render.view import ReportView
 from viosaudit.rules.base import Finding
-from viosaudit.snapshot import MANIFEST, Snapshot
+from viosaudit.snapshot import JOURNAL, MANIFEST, Snapshot
 
 FORMAT = "viosaudit-evidence/1"
 EVIDENCE_MANIFEST = "evidence-manifest.json"
@@ -184,6 +184,9 @@ def write_evidence(
                 manifest_path.read_bytes() if manifest_path.is_file() else _json_bytes(snapshot.manifest.to_json())
             )
             packer.add(f"{SNAPSHOT_DIR}/{MANIFEST}", manifest_bytes, "snapshot manifest")
+            journal = snapshot.root / JOURNAL
+            if journal.is_file():  # a collector that died before folding: the manifest is both files
+                packer.add_file(f"{SNAPSHOT_DIR}/{JOURNAL}", journal, "snapshot manifest journal (not folded)")
             captures, problems = _captures(packer, snapshot)
             if findings is not None:
                 packer.add("findings.json", _json_bytes(to_jsonable(list(findings))), "findings of every rule")
