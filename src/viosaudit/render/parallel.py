@@ -8,6 +8,8 @@ when the machine has one core: then the writer simply runs here, in turn.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import traceback
 from collections.abc import Callable
@@ -44,10 +46,12 @@ class Child:
 
                 started = time.perf_counter()
                 path = write()
-                self.report.write_text(f"ok {time.perf_counter() - started}\n{path}", encoding="utf-8")
+                said = {"seconds": time.perf_counter() - started, "path": str(path)}
             except BaseException:  # everything must reach the parent
-                self.report.write_text("error\n" + traceback.format_exc(), encoding="utf-8")
+                said = {"error": traceback.format_exc()}
                 code = 1
+            with contextlib.suppress(BaseException):
+                self.report.write_text(json.dumps(said), encoding="utf-8")
             os._exit(code)
 
     def wait(self) -> Path:
@@ -57,15 +61,14 @@ class Child:
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
         try:
-            text = self.report.read_text(encoding="utf-8")
-        except OSError:
-            text = f"error\nthe {self.name} writer died (wait status {status}) before saying why"
+            said = json.loads(self.report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            said = {"error": f"the {self.name} writer died (wait status {status}) before saying why"}
         self.report.unlink(missing_ok=True)
-        head, _, rest = text.partition("\n")
-        if head.startswith("ok "):
-            add(self.name, float(head[3:]))
-            return Path(rest)
-        lines = [line for line in rest.strip().splitlines() if line.strip()]
+        if "path" in said:
+            add(self.name, float(said["seconds"]))
+            return Path(said["path"])
+        lines = [line for line in str(said.get("error", "")).strip().splitlines() if line.strip()]
         raise RenderError(f"writing the {self.name} failed: {lines[-1] if lines else 'no reason given'}")
 
     def abandon(self) -> None:
