@@ -11,12 +11,19 @@ largest number of simultaneous sessions each HMC saw, as counted by the server.
 
     .venv/bin/python bench/bench_collect.py            # about 2 minutes on 2 cores
     .venv/bin/python bench/bench_collect.py --quick    # 40 VIOS, no one-at-a-time run
+    .venv/bin/python bench/bench_collect.py --quick --vios 1000 --hmcs 20   # the bank-scale estate
+
+Each run prints the commands it lost (failed) and how many it ran twice (retried). Two diagnostics:
+``BENCH_HOG=1`` holds the collector's GIL in 10 ms slices (what the old manifest rewrites did: the load
+under which the fake server used to lose channels, issue 16), and ``BENCH_LOG=/tmp/x`` writes
+paramiko's debug log of both sides to /tmp/x.client and /tmp/x.server.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -37,6 +44,25 @@ def child(config: Path) -> None:
     from viosaudit.config import CollectSettings, HostSpec
 
     spec = json.loads(config.read_text())
+    import threading
+
+    if os.environ.get("BENCH_LOG"):  # paramiko's own account of each connection (client side)
+        import logging
+
+        logging.basicConfig(
+            filename=os.environ["BENCH_LOG"] + ".client",
+            level=logging.DEBUG,
+            format="%(relativeCreated)d %(threadName)s %(name)s %(message)s",
+        )
+    if os.environ.get("BENCH_HOG"):  # hold the GIL in 10 ms slices, as the old manifest rewrites did
+
+        def hog() -> None:
+            data = [{"file": f"captures/x{i}/y.txt", "sha256": "0" * 64} for i in range(20000)]
+            while True:
+                json.dumps(data)
+                time.sleep(0.005)
+
+        threading.Thread(target=hog, daemon=True).start()
     settings = CollectSettings(
         hmcs=tuple(HostSpec(**h) for h in spec["hmcs"]),
         vioses=tuple(HostSpec(**v) for v in spec["vioses"]),
@@ -63,6 +89,8 @@ def child(config: Path) -> None:
                 "cpu_seconds": resource.getrusage(resource.RUSAGE_SELF).ru_utime
                 + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
                 "client_peak_sessions": dict(result.peak_sessions),
+                "failures": [f"{o.host} {o.command_id}: {o.reason}" for o in result.failed][:20],
+                "retried": sum(1 for c in result.manifest.captures if c.retry is not None),
             }
         )
     )
@@ -113,9 +141,11 @@ def run(
     commands = figures["captures"]
     print(
         f"{label:>16}: {figures['seconds']:7.2f} s wall, {commands / figures['seconds']:7.1f} commands/s, "
-        f"{commands} captures, {figures['gaps']} gaps, {figures['failed']} failed, "
+        f"{commands} captures ({figures['retried']} retried), {figures['gaps']} gaps, {figures['failed']} failed, "
         f"peak RSS {figures['peak_rss_mib']:.0f} MiB, CPU {figures['cpu_seconds']:.1f} s (collector process)"
     )
+    for failure in figures.get("failures", []):
+        print(f"{'':>16}  failed: {failure}")
     print(f"{'':>16}  max sessions per HMC seen by the server: {server_peak} (limit {sessions})")
     print(f"{'':>16}  fake estate (this process) used {figures['server_cpu']:.1f} s CPU")
     figures["server_peak"] = max(server_peak.values())
@@ -136,6 +166,14 @@ def main() -> None:
         child(args.child)
         return
     vios = args.vios or (40 if args.quick else 200)
+    if os.environ.get("BENCH_LOG"):  # the fake estate's side
+        import logging
+
+        logging.basicConfig(
+            filename=os.environ["BENCH_LOG"] + ".server",
+            level=logging.DEBUG,
+            format="%(relativeCreated)d %(threadName)s %(name)s %(message)s",
+        )
     with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:
         work = Path(tmp)
         key, text = new_key()

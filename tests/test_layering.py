@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).parents[1] / "src" / "viosaudit"
 # collectors because HMC discovery reads lssyscfg output to know which systems to visit.
 RANK = {
     "errors": 0, "commands": 0, "model": 0, "jsonable": 0, "business": 0, "snapshot": 0, "config": 0, "sanitize": 0,
-    "files": 0, "schema": 0,
+    "files": 0, "schema": 0, "timings": 0,
     "parse": 1,
     "collect": 2,
     "assemble": 3, "pseudonymise": 3,

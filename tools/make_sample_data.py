@@ -23,7 +23,7 @@ import shlex
 import shutil
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -607,10 +607,10 @@ def render_lshmc_v(hmc: str) -> str:
     )
 
 
-def render_lssyscfg_sys(hmc: str) -> str:
+def render_lssyscfg_sys(hmc: str, systems: tuple[SystemDef, ...]) -> str:
     rows = [
         hmc_row(s.name, s.type_model, s.serial, "Operating")
-        for s in sorted(SYSTEMS, key=lambda s: s.name)
+        for s in sorted(systems, key=lambda s: s.name)
         if hmc in s.hmcs
     ]
     return lines(rows)
@@ -1038,7 +1038,7 @@ def hmc_captures(
     """(host, command id, managed system, output) for every HMC capture, HMC by HMC."""
     for hmc in sorted(HMCS):
         yield hmc, "lshmc_v", None, render_lshmc_v(hmc)
-        yield hmc, "lssyscfg_sys", None, render_lssyscfg_sys(hmc)
+        yield hmc, "lssyscfg_sys", None, render_lssyscfg_sys(hmc, systems)
         for system in sorted((s for s in systems if hmc in s.hmcs), key=lambda s: s.name):
             topo = topos[system.name]
             yield hmc, "lssyscfg_lpar", system.name, render_lssyscfg_lpar(system)
@@ -1059,6 +1059,48 @@ def vios_outputs(topo: SystemTopo, vt: ViosTopo) -> Iterator[tuple[str, Callable
     yield "lslpp_lc", lambda: render_lslpp_lc(vios)
     yield "disk_reserve", lambda: render_disk_reserve(topo, vt)
     yield "sea_attrs", lambda: render_sea_attrs(topo)
+
+
+def scaled_systems(vios: int, clients_per_vios: int = 20) -> tuple[SystemDef, ...]:
+    """An estate of about ``vios`` VIOS for benchmarks: copies of the sample systems in turn (each copy
+    keeps its scenario: exposed, single VIOS, ifixes, HMC-only...), each with ``clients_per_vios``
+    clients per VIOS cycled from the template's clients. Names, serials, WWPNs and MACs are unique."""
+    out: list[SystemDef] = []
+    count = 0
+    while count < vios:
+        template = SYSTEMS[len(out) % len(SYSTEMS)]
+        n = len(out) // len(SYSTEMS) + 1
+        tag = f"{n:04d}"
+        rename = {v.name: f"{v.name}-{tag}" for v in template.vios}
+        vioses = tuple(replace(v, name=rename[v.name]) for v in template.vios)
+        wanted = min(90, clients_per_vios * len(vioses))  # lpar ids stay below 100 (slots 1xx, 2xx, 3xx)
+        first_id = len(vioses) + 1
+        clients = []
+        for i in range(wanted):
+            c = template.clients[i % len(template.clients)]
+            clients.append(
+                replace(
+                    c,
+                    lpar_id=first_id + i,
+                    name=f"{c.name}-{tag}-{i:02d}",
+                    vscsi=None if c.vscsi is None else tuple(rename[x] for x in c.vscsi),
+                    npiv=None if c.npiv is None else tuple((rename[x], f) for x, f in c.npiv),
+                    unmapped_fc_on=tuple(rename[x] for x in c.unmapped_fc_on),
+                )
+            )
+        out.append(
+            replace(
+                template,
+                name=f"{template.name}-{tag}",
+                serial=f"{template.serial[:3]}{n:04X}",
+                mac_prefix=f"{(int(template.mac_prefix, 16) + n * 0x10000) & 0xFFFFFFFF:08X}",
+                wwpn_id=(template.wwpn_id + n) & 0xFFF,
+                vios=vioses,
+                clients=tuple(clients),
+            )
+        )
+        count += len(vioses)
+    return tuple(out)
 
 
 def write_snapshot(
@@ -1125,13 +1167,14 @@ def write_snapshot(
     captures = writer.manifest.captures
     writer.plan(plan_targets((c.host, c.role, c.managed_system, c.partition, c.via, c.command_id) for c in captures))
     writer.finish_plan()
+    writer.close()
 
 
-def write_services(path: Path) -> None:
+def write_services(path: Path, systems: tuple[SystemDef, ...] = SYSTEMS) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         out = csv.writer(handle, lineterminator="\n")
         out.writerow(("partition_name", "service", "owner", "criticality"))
-        for system in SYSTEMS:
+        for system in systems:
             for client in system.clients:
                 if client.service is not None:
                     out.writerow((client.name, client.service, client.owner, client.criticality))
@@ -1141,10 +1184,18 @@ def main() -> None:
     default_out = Path(__file__).resolve().parent.parent / "sample_data"
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_out, help=f"output folder (default {default_out})")
+    parser.add_argument("--vios", type=int, help="a benchmark estate of about this many VIOS (not the sample)")
+    parser.add_argument("--clients-per-vios", type=int, default=20, help="with --vios (default 20)")
     args = parser.parse_args()
+    if args.vios and args.out == default_out:
+        parser.error("--vios writes a benchmark estate, not the sample: give --out")
+    systems = scaled_systems(args.vios, args.clients_per_vios) if args.vios else SYSTEMS
     args.out.mkdir(parents=True, exist_ok=True)
-    write_snapshot(args.out / "snapshot")
-    write_services(args.out / "business_services.csv")
+    write_snapshot(args.out / "snapshot", systems)
+    write_services(args.out / "business_services.csv", systems)
+    if args.vios:
+        print(f"wrote {args.out / 'snapshot'} and {args.out / 'business_services.csv'}")
+        return
     from sample_history import write_weeks  # the earlier weeks of the same estate (tools/sample_history.py)
 
     write_weeks(args.out / "weeks")

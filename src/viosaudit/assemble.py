@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from viosaudit.commands import COMMANDS, VIOS_DATA, Command, Feeds, Role, feeding
-from viosaudit.errors import HmcError, ParseError, SnapshotError
+from viosaudit.errors import HmcError, ParseError
 from viosaudit.model import (
     AdapterLink,
     BackingKind,
@@ -44,6 +44,7 @@ from viosaudit.model import Estate as Estate
 from viosaudit.parse import parse_output
 from viosaudit.parse.hmc import hmc_message
 from viosaudit.snapshot import Capture, Snapshot
+from viosaudit.timings import stage
 
 PLAN_HOST = "(collection)"
 PLAN_GAP = "plan"
@@ -83,15 +84,17 @@ def parse_snapshot(snapshot: Snapshot) -> tuple[Parsed, ...]:
 
 
 def _parse_capture(snapshot: Snapshot, capture: Capture) -> Parsed:
-    problem = snapshot.verify(capture)
-    if problem:
-        changed = "SHA-256" in problem
-        reason = f"changed after collection: {problem}" if changed else problem
+    with stage("read+verify"):
+        raw, problem = snapshot.read_verified(capture)  # each file read once: hashed and parsed from memory
+    if raw is None:
+        changed = "SHA-256" in (problem or "")
+        reason = f"changed after collection: {problem}" if changed else str(problem)
         return Parsed(capture, (), error=reason, changed=changed)
-    try:
-        raw = snapshot.read_bytes(capture)
-    except SnapshotError as exc:
-        return Parsed(capture, (), error=str(exc))
+    with stage("parse"):
+        return _parse_raw(capture, raw)
+
+
+def _parse_raw(capture: Capture, raw: bytes) -> Parsed:
     if capture.exit_status != 0:
         return Parsed(capture, (), error=_failed(capture, raw))
     try:
@@ -120,7 +123,9 @@ def _failed(capture: Capture, raw: bytes) -> str:
 
 def build_estate(snapshot: Snapshot) -> Estate:
     """The estate as the snapshot shows it; every capture that could not be used becomes an EstateGap."""
-    return assemble(snapshot, parse_snapshot(snapshot))
+    parsed = parse_snapshot(snapshot)
+    with stage("assemble"):
+        return assemble(snapshot, parsed)
 
 
 def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
@@ -158,7 +163,9 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
     partitions = _partitions(parsed, serial_of)
     gaps.extend(_unidentified(parsed, serial_of))
     vios_captures = _vios_captures(parsed)
-    manifest_gaps = {(g.managed_system, g.partition, g.command_id): g.reason for g in snapshot.manifest.gaps}
+    manifest_gaps: dict[tuple[str | None, str | None], dict[str, str]] = {}  # (system, partition) -> id -> reason
+    for g in snapshot.manifest.gaps:
+        manifest_gaps.setdefault((g.managed_system, g.partition), {})[g.command_id] = g.reason
 
     vioses: list[Vios] = []
     clients: list[ClientLpar] = []
@@ -168,11 +175,7 @@ def assemble(snapshot: Snapshot, parsed: tuple[Parsed, ...]) -> Estate:
             continue  # reported by _unidentified: VIOS or client is unknown
         if record.env is PartitionEnv.VIOS:
             captures = vios_captures.get((system_name, record.partition_name), {})
-            gap_reasons = {
-                command_id: reason
-                for (system, partition, command_id), reason in manifest_gaps.items()
-                if (system, partition) == (system_name, record.partition_name)
-            }
+            gap_reasons = manifest_gaps.get((system_name, record.partition_name), {})
             vioses.append(_vios(key, record, ref, system_name, captures, gap_reasons))
         else:
             clients.append(

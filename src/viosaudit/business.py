@@ -32,7 +32,10 @@ class Criticality(StrEnum):
 
     @property
     def weight(self) -> int:
-        return {"critical": 4, "high": 3, "medium": 2, "low": 1, "unknown": 2}[self.value]
+        return _WEIGHT[self.value]
+
+
+_WEIGHT = {"critical": 4, "high": 3, "medium": 2, "low": 1, "unknown": 2}  # looked up for every client
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.rules.context import load_context
 from viosaudit.rules.provenance import data_versions
 from viosaudit.snapshot import Snapshot, now_iso, open_snapshot
+from viosaudit.timings import recording, stage
 
 if TYPE_CHECKING:
     from viosaudit.render.machine import FindingsDocument, Writer
@@ -130,49 +131,60 @@ def record_history(
 
 
 def run_report(job: ReportJob) -> ReportResult:
-    """Judge the snapshot and write the reports; every input is checked before anything is written."""
-    snapshot = open_snapshot(job.snapshot_dir)
-    require_captures(snapshot)
-    services = load_services(job.services_csv) if job.services_csv else {}
-    estate = build_estate(snapshot)
-    ctx = context(estate, job, services)
-    register = judge(estate, job, services, ctx)
-    plan = build_plan(estate, register.findings, ctx)
-    # the real findings are recorded, before any pseudonymisation below
-    history = record_history(job, snapshot, estate, register.findings, ctx, services) if job.history else None
-    view = build_view(
-        plan,
-        generated_at=job.generated_at or now_iso(),
-        stale=register.stale,
-        template_dir=job.templates_dir,
-        about=data_versions(ctx),
-        age_warning=age_warning(estate.captured_at, job.today, job.max_age_days),
-        history=history,
-    )
-    with tempfile.TemporaryDirectory(prefix="viosaudit-") as scratch:
-        pseudonyms = None
-        if job.pseudonymise:  # once, on the data: every output below is made from the rewritten copies
-            from viosaudit.pseudonymise import KEY_NAME, load_key, pseudonymiser_for
+    """Judge the snapshot and write the reports; every input is checked before anything is written.
 
-            key = load_key(job.pseudonym_key or job.out_dir.absolute().parent / KEY_NAME)
-            pseudonyms = pseudonymiser_for(estate, snapshot, key, ctx.catalogue, ctx.lifecycle)
-            snapshot = pseudonyms.snapshot_copy(snapshot, Path(scratch) / "snapshot")
-            estate, register, view = pseudonyms.rewrite((estate, register, view))
-        document, extra = _machine_output(job, view, register.findings, snapshot)
-        files = write_reports(
-            view,
-            snapshot,
-            job.out_dir,
-            findings=register.findings,
-            user_dir=job.templates_dir,
-            detail=job.detail,
-            extra_files=extra,
-        )
-    map_path = None
-    if pseudonyms is not None:
-        from viosaudit.pseudonymise import MAP_NAME
+    With ``VIOSAUDIT_TIMINGS`` set, the seconds of each stage are written there (``viosaudit.timings``)."""
+    with recording():
+        with stage("manifest"):
+            snapshot = open_snapshot(job.snapshot_dir)
+            require_captures(snapshot)
+            services = load_services(job.services_csv) if job.services_csv else {}
+        estate = build_estate(snapshot)  # times "read+verify", "parse" and "assemble" itself
+        with stage("rules"):
+            ctx = context(estate, job, services)
+            register = judge(estate, job, services, ctx)
+        with stage("plan"):
+            plan = build_plan(estate, register.findings, ctx)
+        history = None
+        if job.history:  # the real findings are recorded, before any pseudonymisation below
+            with stage("history"):
+                history = record_history(job, snapshot, estate, register.findings, ctx, services)
+        with stage("view"):
+            view = build_view(
+                plan,
+                generated_at=job.generated_at or now_iso(),
+                stale=register.stale,
+                template_dir=job.templates_dir,
+                about=data_versions(ctx),
+                age_warning=age_warning(estate.captured_at, job.today, job.max_age_days),
+                history=history,
+            )
+        with tempfile.TemporaryDirectory(prefix="viosaudit-") as scratch:
+            pseudonyms = None
+            if job.pseudonymise:  # once, on the data: every output below is made from the rewritten copies
+                from viosaudit.pseudonymise import KEY_NAME, load_key, pseudonymiser_for
 
-        map_path = write_private(job.out_dir / MAP_NAME, pseudonyms.map_json())
+                with stage("pseudonymise"):
+                    key = load_key(job.pseudonym_key or job.out_dir.absolute().parent / KEY_NAME)
+                    pseudonyms = pseudonymiser_for(estate, snapshot, key, ctx.catalogue, ctx.lifecycle)
+                    snapshot = pseudonyms.snapshot_copy(snapshot, Path(scratch) / "snapshot")
+                    estate, register, view = pseudonyms.rewrite((estate, register, view))
+            with stage("machine"):
+                document, extra = _machine_output(job, view, register.findings, snapshot)
+            files = write_reports(  # times each report
+                view,
+                snapshot,
+                job.out_dir,
+                findings=register.findings,
+                user_dir=job.templates_dir,
+                detail=job.detail,
+                extra_files=extra,
+            )
+        map_path = None
+        if pseudonyms is not None:
+            from viosaudit.pseudonymise import MAP_NAME
+
+            map_path = write_private(job.out_dir / MAP_NAME, pseudonyms.map_json())
     return ReportResult(estate, register.findings, register, view, files, document, map_path)
 
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import secrets
+import stat
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -27,12 +31,14 @@ import msgspec
 
 from viosaudit.commands import BY_ID, Role
 from viosaudit.errors import SnapshotError
-from viosaudit.files import private_dir, write_private
+from viosaudit.files import FILE_MODE, private_dir, write_private
 from viosaudit.sanitize import Sanitizer
 from viosaudit.schema import decode_json, read_limited
 
 FORMAT = "viosaudit-snapshot/1"
 MANIFEST = "manifest.json"
+JOURNAL = "manifest.journal"  # JSON lines appended while a writer runs; folded into MANIFEST by close()
+FSYNC_LINES, FSYNC_SECONDS = 256, 0.5  # the journal is fsync'd after this many lines or this long
 CAPTURES = "captures"
 MAX_MANIFEST = 512 * 1024 * 1024  # a manifest of 20,000 captures is about 10 MB
 MAX_NAME, MAX_PATH = 255, 1024  # what every POSIX file system takes
@@ -48,6 +54,8 @@ class Capture:
     command ran through ``viosvrcmd``. ``partition`` is the VIOS partition name on its managed system.
     ``origin`` says where an imported capture came from (the file, its lines, what was dropped); None for
     captures viosaudit took itself, and left out of the manifest then (older manifests read the same).
+    ``retry`` says why the first attempt failed when the command was run a second time on a fresh channel
+    (the host closed the channel before any output); None, and left out, when it ran once.
     """
 
     file: str
@@ -63,12 +71,14 @@ class Capture:
     partition: str | None = None
     via: str | None = None
     origin: str | None = None
+    retry: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["role"] = self.role.value
-        if self.origin is None:
-            del data["origin"]
+        for optional in ("origin", "retry"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
 
@@ -199,6 +209,22 @@ class Snapshot:
         except OSError as exc:
             raise SnapshotError(f"{self.root}: cannot read capture file {capture.file}: {exc.strerror}") from None
 
+    def read_verified(self, capture: Capture) -> tuple[bytes | None, str | None]:
+        """The capture's bytes, read once and checked against its SHA-256: ``(data, None)``, or
+        ``(None, why)`` when the file is missing, unreadable or changed (what ``verify`` says)."""
+        path = self.path(capture)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None, f"capture file {capture.file} is missing"
+        except IsADirectoryError:
+            return None, f"capture file {capture.file} is missing"
+        except OSError as exc:
+            return None, f"capture file {capture.file} cannot be read: {exc.strerror}"
+        if sha256_bytes(data) != capture.sha256:
+            return None, f"capture file {capture.file} does not match its SHA-256 in the manifest"
+        return data, None
+
     def verify(self, capture: Capture) -> str | None:
         """Return why the capture cannot be trusted, or None when its file matches its SHA-256."""
         path = self.path(capture)
@@ -234,12 +260,27 @@ def inside(root: Path, name: str, what: str) -> Path:
             "refusing the snapshot: it was altered or not written by viosaudit"
         )
     path = root / name
-    base = root.resolve()
-    if not path.resolve().is_relative_to(base):
+    if not _link_below(root, name):
+        return path  # a plain relative path with no symbolic link below root stays inside root
+    if not path.resolve().is_relative_to(root.resolve()):
         raise SnapshotError(
             f"{root}: {what} {name!r} leads outside the snapshot folder (a symbolic link?); refusing the snapshot"
         )
     return path
+
+
+def _link_below(root: Path, name: str) -> bool:
+    """Whether a part of ``name`` under ``root`` is a symbolic link (then it is resolved and checked).
+    Three lstat calls for captures/<host>/<file>, where resolving both paths took a dozen per capture."""
+    probe = str(root)
+    for part in name.split("/"):
+        probe = f"{probe}/{part}"
+        try:
+            if stat.S_ISLNK(os.lstat(probe).st_mode):
+                return True
+        except OSError:
+            return False  # missing: nothing to follow; reading it says it is missing
+    return False
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -282,8 +323,9 @@ def _capture_json(capture: Capture) -> dict[str, Any]:
     """``Capture.to_json()`` without ``dataclasses.asdict``'s deep copies (same keys, same order)."""
     data = {name: getattr(capture, name) for name in _CAPTURE_FIELDS}
     data["role"] = capture.role.value
-    if capture.origin is None:
-        del data["origin"]
+    for optional in ("origin", "retry"):
+        if data[optional] is None:
+            del data[optional]
     return data
 
 
@@ -300,10 +342,14 @@ def _json_list(name: str, entries: list[str], last: bool = False) -> str:
 class SnapshotWriter:
     """Writes captures, gaps and notes (from many threads at once) into one snapshot folder.
 
-    Everything passes the sanitizer before it is written. ``add_capture`` returns only once a manifest
-    listing the new capture is on disk, and one manifest write serves every thread waiting for it
-    (group commit): an interrupted or killed run loses nothing it had finished, and a large estate is
-    written in linear time. The manifest on disk is always complete JSON (temporary file + rename).
+    Everything passes the sanitizer before it is written. Each addition is one JSON line appended to
+    ``manifest.journal`` (named by ``manifest.json``); ``add_capture`` returns only once its line is
+    written (one write serves every thread waiting at that moment), so a run killed at any point loses
+    nothing it had finished, and a large estate costs linear time. The journal is fsync'd in groups
+    (every ``FSYNC_LINES`` lines or ``FSYNC_SECONDS``, and at the end): a power cut loses at most the
+    last group, and a capture file cut short by one fails its SHA-256 check.
+    ``close()`` folds everything into ``manifest.json`` once (temporary file + rename) and removes
+    the journal; a reader of a snapshot whose writer died reads the manifest plus the journal as is.
     """
 
     def __init__(
@@ -315,9 +361,11 @@ class SnapshotWriter:
         collector: str = "viosaudit",
         created: str | None = None,
         existing: Manifest | None = None,
+        durable: bool = True,
     ) -> None:
         self.root = root
         self.sanitizer = sanitizer or Sanitizer()
+        self.durable = durable
         private_dir(root)
         base = existing or Manifest(
             snapshot_id=snapshot_id or root.name, created=created or now_iso(), collector=collector
@@ -343,13 +391,35 @@ class SnapshotWriter:
                 folder, (c.role.value, c.managed_system if c.role is Role.VIOS else None, c.partition)
             )
         self._lock = threading.Lock()
-        self._dirty = threading.Condition(self._lock)  # the writer thread waits here for work
-        self._written = threading.Condition(self._lock)  # callers wait here for their entry to be on disk
-        self._flusher: threading.Thread | None = None
+        self._written = threading.Condition(self._lock)  # callers wait here for their line to be on disk
+        self._lines: list[str] = []  # journal lines not yet written
+        self._queued = 0  # number of journal lines queued so far
+        self._flushed = 0  # number of journal lines written
+        self._unsynced = 0  # lines written since the last fsync
+        self._synced_at = time.monotonic()
+        self._flushing = False  # one thread writes at a time; the others wait for its fsync
         self._error: OSError | None = None
-        self._version = 0
-        self._flushed = 0
-        self._flush(force=True)
+        self._closed = False
+        self._journal_id = secrets.token_hex(8)
+        # The manifest names its journal before the journal exists: a journal left by an earlier writer
+        # (whose content ``existing`` already holds) carries another id and is never read again.
+        try:
+            write_private(root / MANIFEST, self._manifest_text(self._journal_id).encode("utf-8"))
+            self._fd = os.open(
+                root / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, FILE_MODE
+            )
+            os.fchmod(self._fd, FILE_MODE)
+        except OSError as exc:
+            raise SnapshotError(f"{root}: cannot write {MANIFEST}: {exc.strerror or exc}") from None
+        with self._lock:
+            seq = self._queue(json.dumps({"journal": self._journal_id}))
+        self._wait(seq)
+
+    def __enter__(self) -> SnapshotWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ adding
 
@@ -368,13 +438,15 @@ class SnapshotWriter:
         partition: str | None = None,
         via: str | None = None,
         origin: str | None = None,
+        retry: str | None = None,
     ) -> Capture:
-        """Write one capture (sanitized) and list it; returns once the manifest on disk lists it."""
+        """Write one capture (sanitized) and list it; returns once the journal on disk lists it."""
         if command_id not in BY_ID:
             raise SnapshotError(f"unknown command id {command_id!r}")
         data, masked = self.sanitizer.data(output)
         with self._lock:
-            relative = self._claim(host, role, command_id, managed_system, partition)
+            self._check_open()
+            relative, claimed = self._claim(host, role, command_id, managed_system, partition)
         path = self.root / relative
         folder = relative.rsplit("/", 1)[0]
         if folder not in self._folders:
@@ -395,42 +467,46 @@ class SnapshotWriter:
             partition=partition,
             via=via,
             origin=self.sanitizer.text(origin) if origin is not None else None,
+            retry=self.sanitizer.text(retry) if retry is not None else None,
         )
         entry = _entry(_capture_json(capture))
         with self._lock:
+            if claimed is not None and claimed not in self._notes:
+                self._add_note(claimed)
             self._captures.pop(relative, None)
             self._captures[relative] = capture
             self._capture_json.pop(relative, None)
             self._capture_json[relative] = entry
+            seq = self._queue('{"capture": ' + entry + "}")
             if masked:
-                self._notes.append(f"{relative}: {masked} secret(s) masked before writing")
-            self._version += 1
-            version = self._version
-        self._flush(version)
+                seq = self._add_note(f"{relative}: {masked} secret(s) masked before writing")
+        self._wait(seq)
         return capture
 
     def add_gap(self, gap: Gap) -> None:
         gap = replace(gap, reason=self.sanitizer.text(gap.reason))
+        entry = _entry(gap.to_json())
         with self._lock:
+            self._check_open()
             self._gaps.append(gap)
-            self._gap_json.append(_entry(gap.to_json()))
-            self._version += 1
-            version = self._version
-        self._flush(version)
+            self._gap_json.append(entry)
+            seq = self._queue('{"gap": ' + entry + "}")
+        self._wait(seq)
 
     def note(self, text: str) -> None:
         with self._lock:
-            self._notes.append(self.sanitizer.text(text))
-            self._version += 1
-            version = self._version
-        self._flush(version)
+            self._check_open()
+            seq = self._add_note(self.sanitizer.text(text))
+        self._wait(seq)
 
     def plan(self, targets: Iterable[PlanTarget]) -> None:
-        """Record planned commands; returns once the manifest on disk lists them (call it before running
+        """Record planned commands; returns once the journal on disk lists them (call it before running
         them). A target already planned gains the new command ids."""
         with self._lock:
+            self._check_open()
             plan = self._plan if self._plan is not None else {}
             self._plan = plan
+            changed: list[str] = []
             for target in targets:
                 known = plan.get(target.identity)
                 if known is not None:
@@ -438,19 +514,39 @@ class SnapshotWriter:
                     target = replace(known, command_ids=ids)
                 plan[target.identity] = target
                 self._plan_json[target.identity] = _entry(target.to_json())
-            self._version += 1
-            version = self._version
-        self._flush(version)
+                changed.append(self._plan_json[target.identity])
+            seq = self._queue('{"plan": [' + ", ".join(changed) + "]}")
+        self._wait(seq)
 
     def finish_plan(self) -> None:
         """Mark the plan finished: every planned command now has a capture or a gap."""
         with self._lock:
+            self._check_open()
             if self._plan is None:
                 self._plan = {}
             self._plan_finished = True
-            self._version += 1
-            version = self._version
-        self._flush(version)
+            seq = self._queue('{"plan_finished": true}')
+        self._wait(seq)
+
+    def close(self) -> None:
+        """Fold the journal into ``manifest.json`` (one write) and remove it; safe to call twice."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            seq = self._queued
+        try:
+            self._wait(seq)
+            if self.durable and self._unsynced:
+                self._sync()
+            with self._lock:
+                text = self._manifest_text(None)
+            write_private(self.root / MANIFEST, text.encode("utf-8"))
+            (self.root / JOURNAL).unlink(missing_ok=True)
+        except OSError as exc:
+            raise SnapshotError(f"{self.root}: cannot write {MANIFEST}: {exc.strerror or exc}") from None
+        finally:
+            os.close(self._fd)
 
     @property
     def manifest(self) -> Manifest:
@@ -473,70 +569,107 @@ class SnapshotWriter:
 
     # ------------------------------------------------------------------ internals
 
-    def _claim(self, host: str, role: Role, command_id: str, system: str | None, partition: str | None) -> str:
+    def _check_open(self) -> None:
+        """(lock held) Nothing may be added once the journal is folded: it would be lost."""
+        if self._closed:
+            raise SnapshotError(f"{self.root}: the snapshot writer is closed; nothing more can be added")
+
+    def _add_note(self, text: str) -> int:
+        """(lock held) Record a note; returns its journal sequence number."""
+        self._notes.append(text)
+        return self._queue(json.dumps({"note": text}, ensure_ascii=False))
+
+    def _queue(self, line: str) -> int:
+        """(lock held) Queue one journal line; returns the count the journal must reach to hold it."""
+        self._lines.append(line + "\n")
+        self._queued += 1
+        return self._queued
+
+    def _claim(
+        self, host: str, role: Role, command_id: str, system: str | None, partition: str | None
+    ) -> tuple[str, str | None]:
         """The capture's file: the standard path, unless another host already owns that folder
-        (two VIOS both named ``vios1`` on different systems): then ``<host>@<system>``."""
+        (two VIOS both named ``vios1`` on different systems): then ``<host>@<system>``, and a note."""
         identity = (role.value, system if role is Role.VIOS else None, partition)
         folder = f"captures/{safe_name(host)}"
         owner = self._owners.setdefault(folder, identity)
         if owner == identity:
-            return capture_path(host, command_id, system)
+            return capture_path(host, command_id, system), None
         alternative = safe_name(f"{host}@{system or 'unknown-system'}")
         folder = f"captures/{alternative}"
         if self._owners.setdefault(folder, identity) != identity:
             raise SnapshotError(f"two hosts named {host!r} on {system!r}: cannot tell their captures apart")
         note = f"host {host} on {system}: captures kept in {folder}/ (another host of the same name exists)"
-        if note not in self._notes:
-            self._notes.append(note)
-        return capture_path(alternative, command_id, system)
+        return capture_path(alternative, command_id, system), (note if note not in self._notes else None)
 
-    def _flush(self, version: int = 0, *, force: bool = False) -> None:
-        """Return once a manifest holding entry ``version`` is on disk (``force``: write one now)."""
+    def _wait(self, seq: int) -> None:
+        """Return once the journal holds ``seq`` lines. The first waiting thread writes every queued
+        line and fsyncs once; threads that queued meanwhile wait for that write (group commit)."""
         with self._lock:
-            if force:
-                self._version += 1
-                version = self._version
-            if self._flusher is None:
-                self._flusher = threading.Thread(target=self._flush_loop, name="manifest-writer", daemon=True)
-                self._flusher.start()
-            self._dirty.notify()
-            while self._flushed < version and self._error is None:
-                self._written.wait()
-            if self._error is not None:
-                raise SnapshotError(f"{self.root}: cannot write {MANIFEST}: {self._error}")
-
-    def _flush_loop(self) -> None:
-        """Write the manifest whenever something was added: one write serves every waiting thread."""
-        while True:
-            with self._lock:
-                while self._flushed >= self._version:
-                    self._dirty.wait()
-                current = self._version
-                notes = _json_list("notes", [json.dumps(n) for n in self._notes])
-                entries = list(self._capture_json.values())
-                gaps = _json_list("gaps", self._gap_json, last=True)
-                head = self._head
-                plan = None if self._plan is None else (self._plan_finished, list(self._plan_json.values()))
-            captures = (
-                '  "captures": [\n    ' + ",\n    ".join(entries) + "\n  ],\n" if entries else '  "captures": [],\n'
-            )
-            text = (
-                "{\n"
-                f'  "format": {json.dumps(head.format or FORMAT)},\n'
-                f'  "snapshot_id": {json.dumps(head.snapshot_id)},\n'
-                f'  "created": {json.dumps(head.created)},\n'
-                f'  "collector": {json.dumps(head.collector)},\n' + notes + _plan_json(plan) + captures + gaps + "}\n"
-            )
-            try:
-                write_private(self.root / MANIFEST, text.encode("utf-8"))
-            except OSError as exc:
-                with self._lock:
-                    self._error = exc
-                    self._written.notify_all()
-                return
-            with self._lock:
-                self._flushed = current
+            while self._flushed < seq and self._error is None:
+                if self._flushing:
+                    self._written.wait()
+                    continue
+                self._flushing = True
+                lines, self._lines = self._lines, []
+                target = self._queued
+                self._lock.release()
+                error: OSError | None = None
+                try:
+                    _write_all(self._fd, "".join(lines).encode("utf-8"))
+                    self._unsynced += len(lines)
+                    if self.durable and (
+                        self._unsynced >= FSYNC_LINES or time.monotonic() - self._synced_at >= FSYNC_SECONDS
+                    ):
+                        self._sync()
+                except OSError as exc:
+                    error = exc
+                finally:
+                    self._lock.acquire()
+                    self._flushing = False
+                if error is not None:
+                    self._error = error
+                else:
+                    self._flushed = target
                 self._written.notify_all()
+            if self._error is not None:
+                raise SnapshotError(f"{self.root}: cannot write {JOURNAL}: {self._error.strerror or self._error}")
+
+    def _sync(self) -> None:
+        """(the writing thread) fsync the journal: what it lists survives a power cut."""
+        os.fsync(self._fd)
+        self._unsynced = 0
+        self._synced_at = time.monotonic()
+
+    def _manifest_text(self, journal: str | None) -> str:
+        """(lock held, or before any thread) The whole manifest, one entry per line, as the C encoder
+        writes it; ``journal`` names the live journal (None once everything is folded in)."""
+        head = self._head
+        notes = _json_list("notes", [json.dumps(n) for n in self._notes])
+        entries = list(self._capture_json.values())
+        gaps = _json_list("gaps", self._gap_json, last=True)
+        plan = None if self._plan is None else (self._plan_finished, list(self._plan_json.values()))
+        captures = '  "captures": [\n    ' + ",\n    ".join(entries) + "\n  ],\n" if entries else '  "captures": [],\n'
+        live = f'  "journal": {json.dumps(journal)},\n' if journal is not None else ""
+        return (
+            "{\n"
+            f'  "format": {json.dumps(head.format or FORMAT)},\n'
+            f'  "snapshot_id": {json.dumps(head.snapshot_id)},\n'
+            f'  "created": {json.dumps(head.created)},\n'
+            f'  "collector": {json.dumps(head.collector)},\n'
+            + live
+            + notes
+            + _plan_json(plan)
+            + captures
+            + gaps
+            + "}\n"
+        )
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _plan_json(plan: tuple[bool, list[str]] | None) -> str:
@@ -560,14 +693,71 @@ class _ManifestDoc(msgspec.Struct):
     plan: Plan | None = None
     captures: tuple[Capture, ...] = ()
     gaps: tuple[Gap, ...] = ()
+    journal: str | None = None  # the id of a live journal (its writer has not folded it in yet)
+
+
+class _JournalLine(msgspec.Struct, forbid_unknown_fields=True):
+    """One line of manifest.journal: exactly one of these is set."""
+
+    journal: str | None = None
+    capture: Capture | None = None
+    gap: Gap | None = None
+    note: str | None = None
+    plan: tuple[PlanTarget, ...] | None = None
+    plan_finished: bool | None = None
+
+
+def _apply_journal(doc: _ManifestDoc, root: Path) -> _ManifestDoc:
+    """The manifest with its live journal applied, as the writer applied each line. A last line without
+    its newline was being written when the writer died, was never acknowledged, and is left out."""
+    path = root / JOURNAL
+    if doc.journal is None or not path.is_file():
+        return doc
+    data = read_limited(path, MAX_MANIFEST, SnapshotError, "a viosaudit manifest journal")
+    lines = data.split(b"\n")[:-1]  # the part after the last newline is unfinished (or empty)
+    if not lines:
+        return doc
+    header = decode_json(lines[0], _JournalLine, f"{path}, line 1", SnapshotError)
+    if header.journal != doc.journal:
+        return doc  # left by an earlier writer; the manifest already holds what it said
+    captures = {c.file: c for c in doc.captures}
+    gaps, notes = list(doc.gaps), list(doc.notes)
+    plan = None if doc.plan is None else {t.identity: t for t in doc.plan.targets}
+    finished = doc.plan.finished if doc.plan is not None else False
+    for number, raw in enumerate(lines[1:], start=2):
+        line = decode_json(raw, _JournalLine, f"{path}, line {number}", SnapshotError)
+        if line.capture is not None:
+            captures.pop(line.capture.file, None)
+            captures[line.capture.file] = line.capture
+        elif line.gap is not None:
+            gaps.append(line.gap)
+        elif line.note is not None:
+            notes.append(line.note)
+        elif line.plan is not None:
+            plan = {} if plan is None else plan
+            for target in line.plan:
+                plan[target.identity] = target
+        elif line.plan_finished:
+            plan = {} if plan is None else plan
+            finished = True
+    return msgspec.structs.replace(
+        doc,
+        captures=tuple(captures.values()),
+        gaps=tuple(gaps),
+        notes=tuple(notes),
+        plan=None if plan is None else Plan(finished=finished, targets=tuple(plan.values())),
+        journal=None,
+    )
 
 
 def read_manifest(path: Path, root: Path) -> Manifest:
-    """Parse and check one manifest file: shape (schema), command ids, and every path inside ``root``."""
+    """Parse and check one manifest file (and its journal when its writer did not fold it in): shape
+    (schema), command ids, and every path inside ``root``."""
     data = read_limited(path, MAX_MANIFEST, SnapshotError, "a viosaudit manifest")
     doc = decode_json(data, _ManifestDoc, str(path), SnapshotError)
     if doc.format != FORMAT:
         raise SnapshotError(f"{path}: format {doc.format!r} is not {FORMAT!r}")
+    doc = _apply_journal(doc, root)
     planned = [(f"plan.targets[{i}]", t.command_ids) for i, t in enumerate(doc.plan.targets)] if doc.plan else []
     listed = [(f"captures[{i}]", (c.command_id,)) for i, c in enumerate(doc.captures)]
     for where, ids in planned + listed:

@@ -156,6 +156,7 @@ def write_estate(root: Path, estate: Estate) -> Path:
                 _add(sink, vios, Role.VIOS, "lslpp_lc", LSLPP_LC, **where)
                 _add(sink, vios, Role.VIOS, "disk_reserve", DISK_RESERVE, **where)
                 _add(sink, vios, Role.VIOS, "sea_attrs", SEA_ATTRS, **where)
+    sink.close()
     return root
 
 

@@ -9,7 +9,8 @@ system and partition, and on a VIOS ``ioscli CMD`` plus root commands through ``
 non-interactive padmin session, where the aliases are not loaded.
 
 Per host: latency per command, authentication failure, a different host key, and per-command
-faults (drop the connection mid-output, hang, non-UTF-8 garbage, non-zero exit, leak a secret).
+faults (drop the connection mid-output, hang, non-UTF-8 garbage, non-zero exit, leak a secret, close
+the channel before any byte once or every time).
 The server counts concurrent connections and exec channels per host, so tests can prove a limit.
 A host of role ``jump`` forwards ``direct-tcpip`` channels (ProxyJump).
 """
@@ -60,6 +61,8 @@ class Fault(StrEnum):
     LEAK = "leak"  # the output carries the SSH password
     STALL = "stall"  # never even answer the exec request (a wedged appliance)
     FLOOD = "flood"  # print ``Behaviour.flood`` bytes (a host that sends far too much)
+    LOSE_ONCE = "lose-once"  # close the command's first channel before any byte or exit status
+    LOSE = "lose"  # close every channel of the command so (it never completes)
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Stats:
     passwords: list[str] = field(default_factory=list)  # every password offered to this host
     commands: list[str] = field(default_factory=list)
     argvs: list[list[str]] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)  # command ids whose channel was closed by LOSE faults
     forwarded: list[tuple[str, int]] = field(default_factory=list)
 
 
@@ -257,6 +261,11 @@ class FakeEstate:
                 channel = transport.accept(timeout=0.2)
                 if channel is None:
                     continue
+                # paramiko keeps channels in a WeakValueDictionary: an accepted channel that nothing
+                # else holds is garbage-collected, and Channel.__del__ closes it. Without this reference
+                # a channel whose exec request came later than the next accept() (a busy client) was
+                # closed before any byte: "Channel closed" / "Unable to open channel" at 1,000 VIOS.
+                server.held[channel.get_id()] = channel
                 destination = server.forwards.pop(channel.get_id(), None)
                 if destination is not None:
                     threading.Thread(target=_pump, args=(channel, destination), daemon=True).start()
@@ -296,6 +305,12 @@ class FakeEstate:
                 time.sleep(host.behaviour.latency)
             reply, command_id = self.answer(host, command, channel)
             fault = host.behaviour.faults.get(command_id or "", host.behaviour.faults.get("*"))
+            if fault is Fault.LOSE or (fault is Fault.LOSE_ONCE and command_id not in host.stats.lost):
+                with host.lock:
+                    host.stats.lost.append(command_id or command)
+                done()
+                channel.close()  # no byte, no exit status: what a host that drops the session does
+                return
             if fault is Fault.HANG:
                 while not channel.closed and not self._stop.is_set():
                     time.sleep(0.02)
@@ -465,6 +480,7 @@ class _Server(paramiko.ServerInterface):
         self.host = host
         self.transport = transport
         self.forwards: dict[int, tuple[str, int]] = {}
+        self.held: dict[int, paramiko.Channel] = {}  # accepted channels, until their command is answered
 
     def get_allowed_auths(self, username: str) -> str:
         return "publickey,password"
@@ -531,7 +547,10 @@ class _Server(paramiko.ServerInterface):
             if now > (sent or 0):
                 break
             time.sleep(0.0005)
-        self.estate.handle(self.host, channel, command)
+        try:
+            self.estate.handle(self.host, channel, command)
+        finally:
+            self.held.pop(channel.get_id(), None)
 
 
 def _packets_sent(transport: paramiko.Transport) -> int | None:

@@ -133,3 +133,33 @@ def test_non_utf8_output_is_kept_verbatim_and_noted(make_estate, settings_for):
     assert any(capture.file in n and "not valid UTF-8" in n for n in snapshot.manifest.notes)
     outcome = next(o for o in result.outcomes if o.command_id == "lsmap_all")
     assert outcome.not_utf8 and outcome.status is Status.OK
+
+
+def test_a_channel_lost_before_any_byte_is_run_once_more_and_recorded(make_estate, settings_for):
+    estate = make_estate(simple_estate(systems=1))
+    estate["vios001a"].behaviour.faults["lsmap_all"] = Fault.LOSE_ONCE
+    estate["hmc1"].behaviour.faults["lssyscfg_lpar"] = Fault.LOSE_ONCE
+    result = collect(settings_for(estate, vioses=_direct(estate, "vios001a")))
+    assert not result.failed and not [g for g in result.manifest.gaps if not g.expected]
+    snapshot = open_snapshot(result.snapshot_dir)  # the retry is in the manifest on disk
+    retried = {c.command_id: c for c in snapshot.manifest.captures if c.retry is not None}
+    assert set(retried) == {"lsmap_all", "lssyscfg_lpar"}
+    assert "closed before any output" in retried["lsmap_all"].retry
+    assert snapshot.verify(retried["lsmap_all"]) is None and b"vhost0" in snapshot.read_bytes(retried["lsmap_all"])
+    # each command ran exactly twice (lost once, then collected once): nothing collected twice
+    assert estate["vios001a"].stats.lost == ["lsmap_all"] and estate["hmc1"].stats.lost == ["lssyscfg_lpar"]
+    assert sum(c.endswith("lsmap -all") for c in estate["vios001a"].stats.commands) == 2
+    assert len([c for c in snapshot.manifest.captures if c.command_id == "lsmap_all" and c.host == "vios001a"]) == 1
+
+
+def test_a_channel_lost_twice_is_a_gap_naming_host_and_command(make_estate, settings_for):
+    estate = make_estate(simple_estate(systems=1))
+    estate["vios001a"].behaviour.faults["lsmap_npiv"] = Fault.LOSE
+    result = collect(settings_for(estate, hmcs=(), vioses=_direct(estate, "vios001a")))
+    gaps = _gaps(result, "vios001a")
+    assert set(gaps) == {"lsmap_npiv"}
+    assert gaps["lsmap_npiv"].startswith("vios001a: lost twice, the second time on a fresh channel: the channel")
+    assert gaps["lsmap_npiv"].endswith("closed before any output and without an exit status: ioscli lsmap -all -npiv")
+    assert estate["vios001a"].stats.lost == ["lsmap_npiv", "lsmap_npiv"]  # tried twice, not more
+    assert _captured(result, "vios001a") == VIOS_IDS - {"lsmap_npiv"}
+    assert result.partial

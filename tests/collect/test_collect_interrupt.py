@@ -17,7 +17,8 @@ from estate import simple_estate
 
 from viosaudit.collect import Status, collect
 from viosaudit.commands import COMMANDS, Role
-from viosaudit.snapshot import MANIFEST, open_snapshot
+from viosaudit.errors import SnapshotError
+from viosaudit.snapshot import JOURNAL, MANIFEST, open_snapshot
 
 CHILD = textwrap.dedent(
     """
@@ -30,23 +31,43 @@ CHILD = textwrap.dedent(
     """
 )
 
+# The same collector, stopped just before it folds its journal into manifest.json (to be killed there).
+CHILD_UNFOLDED = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from viosaudit.collect import collect
+    from viosaudit.config import load_settings
+    from viosaudit.snapshot import SnapshotWriter
+    def stop_before_folding(self):
+        print("folding", flush=True)
+        time.sleep(600)
+    SnapshotWriter.close = stop_before_folding
+    collect(load_settings(Path(sys.argv[1]), env={}))
+    """
+)
 
-def _start(make_estate, tmp_path, client_key):
+
+def _config(make_estate, tmp_path, client_key, latency=0.15):
     estate = make_estate(simple_estate(systems=3))
     for host in estate.hosts.values():
-        host.behaviour.latency = 0.15
+        host.behaviour.latency = latency
     known_hosts = estate.write_known_hosts(tmp_path / "known_hosts")
     config = estate.write_config(
         tmp_path / "viosaudit.toml", tmp_path / "snapshot", client_key[1], known_hosts, direct_vios=True
     )
+    return estate, config
+
+
+def _start(make_estate, tmp_path, client_key):
+    estate, config = _config(make_estate, tmp_path, client_key)
     process = subprocess.Popen([sys.executable, "-c", CHILD, str(config)], stdout=subprocess.PIPE, text=True)
-    manifest = tmp_path / "snapshot" / MANIFEST
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            if len(json.loads(manifest.read_text())["captures"]) >= 5:
+        try:  # the journal is read as a reader reads it, torn last line and all
+            if len(open_snapshot(tmp_path / "snapshot").manifest.captures) >= 5:
                 break
-        except (OSError, ValueError):
+        except (OSError, SnapshotError):
             pass
         time.sleep(0.02)
     else:
@@ -71,6 +92,27 @@ def test_sigkill_mid_run_leaves_a_valid_manifest(make_estate, tmp_path, client_k
     process.wait(timeout=10)
     captures, _ = _check_snapshot(tmp_path / "snapshot")
     assert 5 <= captures < 6 * 8 + 2 + 4 * 3
+
+
+def test_sigkill_between_journal_and_fold_keeps_every_capture(make_estate, tmp_path, client_key):
+    estate, config = _config(make_estate, tmp_path, client_key, latency=0.0)
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHILD_UNFOLDED, str(config)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "folding"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    root = tmp_path / "snapshot"
+    assert (root / JOURNAL).is_file()
+    assert json.loads((root / MANIFEST).read_text())["captures"] == []  # never folded: all in the journal
+    snapshot = open_snapshot(root)
+    captures, _gaps = _check_snapshot(root)
+    served = sum(len(h.stats.commands) for h in estate.hosts.values())
+    assert captures == served == len({(c.host, c.command_id, c.managed_system) for c in snapshot.manifest.captures})
+    assert snapshot.manifest.plan is not None and snapshot.manifest.plan.finished
+    assert not [g for g in snapshot.manifest.gaps if not g.expected]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

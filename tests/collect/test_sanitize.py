@@ -59,3 +59,17 @@ def test_password_never_written_or_logged(make_estate, settings_for, caplog):
     assert PASSWORD not in caplog.text
     assert all(PASSWORD not in (o.reason or "") for o in result.outcomes)
     assert any("authentication failed" in (o.reason or "") and "password" in o.reason for o in result.outcomes)
+
+
+def test_the_keyword_scan_never_skips_a_match():
+    from viosaudit.sanitize import Sanitizer
+
+    sanitizer = Sanitizer()
+    for text in ("PassWord=hunter2", "x PWD = 'a b'", "nfs://u:pw@host/x", "To\u212aen=abc", "pa\u017f\u017fword=abc"):
+        assert "hunter2" not in sanitizer.text(text) and sanitizer.text(text) != text, text
+    key = b"-----BEGIN RSA PRIVATE KEY-----\nab\n-----END RSA PRIVATE KEY-----"
+    for raw in (b"PASSWD=x1", b"ftp://user:pw@h", key):
+        masked, count = sanitizer.data(raw)
+        assert count == 1 and masked != raw, raw
+    clean = b"no secrets here: lslpp:bos.rte:7.2.5.200"
+    assert sanitizer.data(clean) == (clean, 0)

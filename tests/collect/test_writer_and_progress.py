@@ -9,7 +9,7 @@ import threading
 
 from viosaudit.collect import LogProcessor, Outcome, RichProcessor, Status, make_processor
 from viosaudit.commands import Role
-from viosaudit.snapshot import Gap, SnapshotWriter, open_snapshot
+from viosaudit.snapshot import JOURNAL, Gap, PlanTarget, SnapshotWriter, open_snapshot
 
 
 def _add(sink, host, command_id="ioslevel", system="P9", output=b"3.1.4.10\n"):
@@ -31,9 +31,55 @@ def test_manifest_reads_back_as_written(tmp_path):
     _add(sink, "v1")
     sink.add_gap(Gap(host="v1", command_id="emgr_l", reason="r", role=Role.VIOS, expected=True))
     sink.note("n")
+    live = open_snapshot(tmp_path / "s").manifest  # manifest.json plus its journal, as a killed run leaves it
+    assert live == sink.manifest and live.notes == ("n",)
+    sink.close()
+    assert not (tmp_path / "s" / JOURNAL).exists()
     data = json.loads((tmp_path / "s" / "manifest.json").read_text())
-    assert data["format"] == "viosaudit-snapshot/1" and data["notes"] == ["n"]
+    assert data["format"] == "viosaudit-snapshot/1" and data["notes"] == ["n"] and "journal" not in data
     assert open_snapshot(tmp_path / "s").manifest == sink.manifest
+
+
+def test_journal_is_read_as_is_and_a_torn_last_line_is_left_out(tmp_path):
+    root = tmp_path / "s"
+    sink = SnapshotWriter(root, snapshot_id="s", collector="c")
+    sink.plan([PlanTarget("v1", Role.VIOS, ("ioslevel", "lsmap_all"), "P9", "v1")])
+    _add(sink, "v1")
+    sink.add_gap(Gap(host="v1", command_id="lsmap_all", reason="channel closed twice", role=Role.VIOS))
+    expected = sink.manifest
+    with (root / JOURNAL).open("ab") as journal:  # the writer died half-way through its next line
+        journal.write(b'{"capture": {"file": "captures/v1/lsm')
+    assert open_snapshot(root).manifest == expected
+    assert json.loads((root / "manifest.json").read_text())["captures"] == []  # all of it is in the journal
+
+
+def test_a_journal_already_folded_or_left_by_an_earlier_writer_is_not_read_twice(tmp_path):
+    root = tmp_path / "s"
+    sink = SnapshotWriter(root)
+    _add(sink, "v1")
+    sink.add_gap(Gap(host="v1", command_id="emgr_l", reason="r", role=Role.VIOS))
+    journal = (root / JOURNAL).read_bytes()
+    sink.close()
+    (root / JOURNAL).write_bytes(journal)  # killed between the fold's rename and the journal's removal
+    folded = open_snapshot(root).manifest
+    assert len(folded.captures) == 1 and len(folded.gaps) == 1
+    again = SnapshotWriter(root, existing=folded)  # an import into it: a new journal, the old one ignored
+    (root / JOURNAL).write_bytes(journal)
+    assert open_snapshot(root).manifest == again.manifest == folded
+    again.close()
+
+
+def test_retry_is_recorded_on_the_capture_and_old_manifests_read_without_it(tmp_path):
+    sink = SnapshotWriter(tmp_path / "s")
+    first = _add(sink, "v1")
+    retried = sink.add_capture(host="v1", role=Role.VIOS, command_id="lsmap_all", command="ioscli lsmap -all",
+                               output=b"x\n", started="t", ended="t", managed_system="P9", partition="v1",
+                               retry="the channel closed after 0 bytes without an exit status")  # fmt: skip
+    sink.close()
+    data = json.loads((tmp_path / "s" / "manifest.json").read_text())
+    assert "retry" not in data["captures"][0]
+    assert data["captures"][1]["retry"].startswith("the channel closed")
+    assert open_snapshot(tmp_path / "s").manifest.captures == (first, retried)
 
 
 def test_many_threads_every_capture_listed_and_valid(tmp_path):

@@ -69,6 +69,7 @@ def plan_everything(root: Path) -> Path:
     writer = SnapshotWriter(root, existing=open_snapshot(root).manifest)
     writer.plan(plan_targets((c.host, c.role, c.managed_system, c.partition, c.via, c.command_id) for c in captures))
     writer.finish_plan()
+    writer.close()
     return root
 
 

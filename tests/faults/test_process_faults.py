@@ -4,7 +4,6 @@ concurrent `report` runs into one folder.
 
 from __future__ import annotations
 
-import json
 import signal
 import stat
 import subprocess
@@ -33,7 +32,8 @@ from conftest import (
     tree,
 )
 from viosaudit.cli import main
-from viosaudit.snapshot import MANIFEST
+from viosaudit.errors import SnapshotError
+from viosaudit.snapshot import open_snapshot
 
 VIOSAUDIT = str(Path(sys.executable).with_name("viosaudit"))
 
@@ -44,9 +44,10 @@ def _config(estate: Any, tmp: Path, key: Path, known_hosts: Path) -> Path:
 
 
 def _manifest(root: Path) -> dict[str, Any]:
+    """The manifest as a reader sees it mid-run (manifest.json plus its journal)."""
     try:
-        return dict(json.loads((root / MANIFEST).read_text()))
-    except (OSError, ValueError):
+        return open_snapshot(root).manifest.to_json()
+    except (OSError, ValueError, SnapshotError):
         return {}
 
 

@@ -276,6 +276,7 @@ def build_snapshot(root: Path) -> Snapshot:
         writer.add_capture(host=host, role=role if role is Role.HMC else Role.VIOS, command_id=command_id,
                    command=BY_ID[command_id].line, output=data, started=CAPTURED_AT, ended=CAPTURED_AT,
                    managed_system=system)
+    writer.close()
     return open_snapshot(root)
 
 

@@ -210,3 +210,23 @@ def test_write_reports_refuses_another_snapshot(view: ReportView, snapshot: Snap
 def test_pdf_bytes_are_a_pdf(files: ReportFiles) -> None:
     assert io.BytesIO(files.pdf.read_bytes()).read(5) == b"%PDF-"
     assert GENERATED_AT
+
+
+def test_evidence_of_an_unfolded_snapshot_carries_its_journal(view: ReportView, snapshot: Snapshot,
+                                                              findings: tuple[Finding, ...], tmp_path: Path) -> None:
+    """A collector killed before folding its journal: the evidence holds both manifest files, every capture."""
+    from viosaudit.snapshot import JOURNAL, SnapshotWriter, open_snapshot
+
+    root = tmp_path / "unfolded"
+    writer = SnapshotWriter(root, snapshot_id=snapshot.manifest.snapshot_id, collector="test")
+    for capture in snapshot.manifest.captures:
+        writer.add_capture(host=capture.host, role=capture.role, command_id=capture.command_id,
+                           command=capture.command, output=snapshot.read_bytes(capture), started=capture.started,
+                           ended=capture.ended, managed_system=capture.managed_system)  # fmt: skip
+    unfolded = open_snapshot(root)  # the writer is never closed: as a SIGKILL leaves it
+    out = write_evidence(view, unfolded, findings, tmp_path / "e.zip")
+    with zipfile.ZipFile(out) as z:
+        assert z.read(f"snapshot/{JOURNAL}") == (root / JOURNAL).read_bytes()
+        for capture in unfolded.manifest.captures:
+            assert z.read(f"snapshot/{capture.file}") == snapshot.read_bytes(capture)
+        assert json.loads(z.read("evidence-manifest.json"))["problems"] == []

@@ -180,6 +180,7 @@ def collect(
         sink.finish_plan()  # not reached when killed: an unfinished plan marks the snapshot incomplete
     finally:
         processor.close()
+        sink.close()  # the journal folded into manifest.json (not reached when killed: readers read both)
     return CollectResult(
         snapshot_dir=root,
         manifest=sink.manifest,

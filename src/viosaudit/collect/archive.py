@@ -159,39 +159,40 @@ def import_archive(
             created=str(data.get("created") or ""),
             collector=f"viosaudit import ({data.get('collector', SCRIPT)})",
         )
-    for note in notes:
-        sink.note(f"{archive.name}: {note}")
-    captures: list[Capture] = []
-    gaps: list[Gap] = []
-    for entry in checked:
-        capture = sink.add_capture(
-            host=entry["host"],
-            role=Role.VIOS,
-            command_id=entry["command_id"],
-            command=entry["command"],
-            output=files[entry["file"]],
-            started=entry["started"],
-            ended=entry["ended"],
-            exit_status=entry["exit_status"],
-            managed_system=entry["managed_system"],
-            partition=entry["partition"],
-        )
-        captures.append(capture)
-        if entry["exit_status"] != 0:
-            stderr = files.get(entry["file"][: -len(".txt")] + ".stderr", b"")
-            detail = next((ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()), "")
-            gap = Gap(
+    with sink:
+        for note in notes:
+            sink.note(f"{archive.name}: {note}")
+        captures: list[Capture] = []
+        gaps: list[Gap] = []
+        for entry in checked:
+            capture = sink.add_capture(
                 host=entry["host"],
-                command_id=entry["command_id"],
-                reason=f"exited with status {entry['exit_status']}: {detail or 'no message'} "
-                f"(output kept in {capture.file})",
                 role=Role.VIOS,
+                command_id=entry["command_id"],
+                command=entry["command"],
+                output=files[entry["file"]],
+                started=entry["started"],
+                ended=entry["ended"],
+                exit_status=entry["exit_status"],
                 managed_system=entry["managed_system"],
                 partition=entry["partition"],
-                file=capture.file,
             )
-            sink.add_gap(gap)
-            gaps.append(gap)
+            captures.append(capture)
+            if entry["exit_status"] != 0:
+                stderr = files.get(entry["file"][: -len(".txt")] + ".stderr", b"")
+                detail = next((ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()), "")
+                gap = Gap(
+                    host=entry["host"],
+                    command_id=entry["command_id"],
+                    reason=f"exited with status {entry['exit_status']}: {detail or 'no message'} "
+                    f"(output kept in {capture.file})",
+                    role=Role.VIOS,
+                    managed_system=entry["managed_system"],
+                    partition=entry["partition"],
+                    file=capture.file,
+                )
+                sink.add_gap(gap)
+                gaps.append(gap)
     return ImportResult(snapshot_dir=snapshot_dir, captures=tuple(captures), gaps=tuple(gaps))
 
 

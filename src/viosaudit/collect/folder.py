@@ -216,8 +216,14 @@ def _write(plans: list[_Planned], snapshot_dir: Path, folder: Path) -> FolderImp
         sink = SnapshotWriter(snapshot_dir, sanitizer=Sanitizer(), existing=existing)
     else:
         sink = SnapshotWriter(snapshot_dir, sanitizer=Sanitizer(), collector=f"viosaudit import (folder {folder.name})")
-    captures = []
+    captures: list[Capture] = []
     warnings: list[str] = []
+    with sink:
+        _add_all(sink, plans, captures, warnings)
+    return FolderImport(snapshot_dir, tuple(captures), tuple(warnings))
+
+
+def _add_all(sink: SnapshotWriter, plans: list[_Planned], captures: list[Capture], warnings: list[str]) -> None:
     for plan in plans:
         captures.append(
             sink.add_capture(
@@ -237,4 +243,3 @@ def _write(plans: list[_Planned], snapshot_dir: Path, folder: Path) -> FolderImp
         for warning in plan.warnings:
             sink.note(warning)
             warnings.append(warning)
-    return FolderImport(snapshot_dir, tuple(captures), tuple(warnings))

@@ -298,6 +298,7 @@ class Runner:
             managed_system=step.managed_system,
             partition=step.partition,
             via=step.via,
+            retry=output.retry,
         )
         not_utf8 = False
         try:

@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +42,11 @@ class OutputCutShort(CollectError):
     """The channel closed before the command reported an exit status: its output may be incomplete."""
 
 
+class ChannelLost(OutputCutShort):
+    """The host refused the channel, or closed it before a single byte or an exit status: the command
+    produced nothing we kept, so running it once more on a fresh channel collects nothing twice."""
+
+
 class OutputTooLarge(CollectError):
     """The command printed more than ``max_output`` bytes: it was stopped and nothing of it is kept."""
 
@@ -56,6 +61,7 @@ class CommandOutput:
     exit_status: int
     started: str
     ended: str
+    retry: str | None = None  # why the first attempt was lost, when the command ran a second time
 
 
 class Transport(Protocol):
@@ -185,6 +191,12 @@ def _connect_client(target: SshTarget, sock: paramiko.Channel | socket.socket | 
         client.close()
         raise Unreachable(f"{target.label}{via}: SSH negotiation failed: {type(exc).__name__}: {exc}") from None
     return client
+
+
+def _reason(error: CollectError, host: str) -> str:
+    """An error's text without the leading host name (the capture or gap names the host already)."""
+    text = str(error)
+    return text[len(host) + 2 :] if text.startswith(f"{host}: ") else text
 
 
 def _auth_reason(exc: paramiko.AuthenticationException) -> str:
@@ -323,6 +335,22 @@ class SshTransport:
         self._client = _connect_client(self.target, sock, via)
 
     def run(self, command: str, *, timeout: float, stdin: bytes | None = None) -> CommandOutput:
+        """Run once; when the channel is lost before any output (``ChannelLost``), once more on a fresh
+        channel, and say so on the output. A second loss is an error naming the host and the command."""
+        try:
+            return self._run_once(command, timeout=timeout, stdin=stdin)
+        except ChannelLost as first:
+            if self._closed:
+                raise
+            try:
+                output = self._run_once(command, timeout=timeout, stdin=stdin)
+            except ChannelLost as second:
+                raise ChannelLost(
+                    f"{self.name}: lost twice, the second time on a fresh channel: {_reason(second, self.name)}"
+                ) from None
+            return replace(output, retry=_reason(first, self.name))
+
+    def _run_once(self, command: str, *, timeout: float, stdin: bytes | None = None) -> CommandOutput:
         if self._closed:
             raise CollectError(f"{self.name}: the connection was closed (run interrupted)")
         self.connect()
@@ -334,9 +362,18 @@ class SshTransport:
         deadline = time.monotonic() + timeout
         try:
             channel = transport.open_session(timeout=self.target.connect_timeout)
+        except paramiko.ChannelException as exc:  # the host refused this channel (sshd MaxSessions...)
+            raise ChannelLost(f"{self.name}: the host refused a session channel ({exc}): {command}") from None
         except (paramiko.SSHException, OSError) as exc:
-            self._reset()
-            raise Unreachable(f"{self.target.label}: cannot open a session: {exc or type(exc).__name__}") from None
+            reason = str(exc) or type(exc).__name__
+            if transport.is_active():  # opened, then closed at once by the host: this channel only
+                raise ChannelLost(
+                    f"{self.name}: the session channel closed as it opened ({reason}): {command}"
+                ) from None
+            self._reset()  # the connection itself is gone: the retry logs in again
+            raise ChannelLost(
+                f"{self.name}: the connection closed before the command started ({reason}): {command}"
+            ) from None
         self._channel = channel
         expired = threading.Event()
 
@@ -377,6 +414,10 @@ class SshTransport:
             if self._closed:
                 raise CollectError(f"{self.name}: interrupted while running: {command}")
             if channel.exit_status < 0:
+                if not out and not err:
+                    raise ChannelLost(
+                        f"{self.name}: the channel closed before any output and without an exit status: {command}"
+                    )
                 raise OutputCutShort(
                     f"{self.name}: output cut short: the connection closed after {len(out)} bytes without an "
                     f"exit status: {command}"
@@ -398,6 +439,10 @@ class SshTransport:
                 raise self._timeout(command, timeout, len(out)) from None
             if self._closed:
                 raise CollectError(f"{self.name}: interrupted while running: {command}") from None
+            if not out and not err:
+                raise ChannelLost(
+                    f"{self.name}: the channel closed before any output ({exc or type(exc).__name__}): {command}"
+                ) from None
             raise OutputCutShort(
                 f"{self.name}: output cut short: {exc or type(exc).__name__} after {len(out)} bytes: {command}"
             ) from None
@@ -516,6 +561,7 @@ def _options(argv: list[str]) -> dict[str, str]:
 
 
 __all__ = [
+    "ChannelLost",
     "CommandOutput",
     "JumpHost",
     "OutputCutShort",

@@ -27,7 +27,7 @@ class Context:
 def numbered(text: str) -> Iterator[tuple[int, str]]:
     """Lines with their 1-based numbers, trailing whitespace and CR removed."""
     for index, line in enumerate(text.splitlines(), start=1):
-        yield index, line.rstrip("\r\n").rstrip()
+        yield index, line.rstrip()  # CR and LF are whitespace: rstrip() takes them too
 
 
 def none_if_blank(value: str, *blank: str) -> str | None:

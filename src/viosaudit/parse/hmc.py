@@ -168,7 +168,15 @@ def _raise_hmc_message(lines: list[tuple[int, str]], ctx: Context) -> None:
 # ---------------------------------------------------------------- default form
 
 
+def _plain(line: str) -> bool:
+    """A line the csv module would split exactly as ``str.split`` plus dropping spaces after each
+    delimiter: no quote, NUL or line break in it (most HMC lines; splitting them is several times faster)."""
+    return bool(line) and '"' not in line and "\x00" not in line and "\r" not in line and "\n" not in line
+
+
 def _split(line: str, line_no: int, ctx: Context, delimiter: str = ",") -> list[str]:
+    if _plain(line):
+        return [field.lstrip(" ") for field in line.split(delimiter)]
     try:
         return next(csv.reader([line], delimiter=delimiter, skipinitialspace=True, strict=True))
     except (csv.Error, StopIteration) as exc:
@@ -176,10 +184,13 @@ def _split(line: str, line_no: int, ctx: Context, delimiter: str = ",") -> list[
 
 
 def _is_pairs(line: str) -> bool:
-    try:
-        fields = next(csv.reader([line], skipinitialspace=True, strict=True))
-    except (csv.Error, StopIteration):
-        return False
+    if _plain(line):
+        fields = [field.lstrip(" ") for field in line.split(",")]
+    else:
+        try:
+            fields = next(csv.reader([line], skipinitialspace=True, strict=True))
+        except (csv.Error, StopIteration):
+            return False
     return bool(fields) and all(_PAIR.match(f) for f in fields)
 
 

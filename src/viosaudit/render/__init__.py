@@ -16,6 +16,7 @@ from typing import TextIO
 from viosaudit.errors import RenderError
 from viosaudit.files import FILE_MODE, FolderBusy, folder_lock, private_dir, staging_dir
 from viosaudit.render.evidence import write_evidence
+from viosaudit.render.parallel import Child
 from viosaudit.render.pdf import DETAIL, render_html, write_pdf
 from viosaudit.render.site import load_site
 from viosaudit.render.viewmodel import ReportView, build_view
@@ -23,6 +24,7 @@ from viosaudit.render.web import write_web
 from viosaudit.render.xlsx import write_xlsx
 from viosaudit.rules.base import Finding
 from viosaudit.snapshot import Snapshot
+from viosaudit.timings import stage
 
 PDF_NAME = "viosaudit-report.pdf"
 DETAIL_NAME = "viosaudit-report-detail.pdf"
@@ -100,26 +102,36 @@ def write_reports(
             staging = staging_dir(out_dir)
             try:
                 site = load_site(user_dir)
-                pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir, site=site)
-                html = write_web(view, snapshot, staging / HTML_NAME, user_dir=user_dir, site=site)
-                extra = (
-                    (write_pdf(view, staging / DETAIL_NAME, user_dir=user_dir, template=DETAIL, site=site),)
-                    if detail
-                    else ()
-                )
-                xlsx = write_xlsx(view, staging / XLSX_NAME)
-                evidence = write_evidence(
-                    view,
-                    snapshot,
-                    findings,
-                    staging / EVIDENCE_NAME,
-                    attachments=(pdf, html, *extra, xlsx),
-                    user_dir=user_dir,
-                )
-                machine = [staging / name for name, _write in extra_files]
-                for path, (_name, write) in zip(machine, extra_files, strict=True):
-                    with path.open("w", encoding="utf-8", newline="") as handle:
-                        write(handle)
+                # the workbook in a forked child while the PDFs and the HTML report are written here
+                workbook = Child("workbook", lambda: write_xlsx(view, staging / XLSX_NAME), staging)
+                try:
+                    with stage("pdf"):
+                        pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir, site=site)
+                    with stage("html"):
+                        html = write_web(view, snapshot, staging / HTML_NAME, user_dir=user_dir, site=site)
+                    extra: tuple[Path, ...] = ()
+                    if detail:
+                        with stage("detail pdf"):
+                            detail_pdf = staging / DETAIL_NAME
+                            extra = (write_pdf(view, detail_pdf, user_dir=user_dir, template=DETAIL, site=site),)
+                    machine = [staging / name for name, _write in extra_files]
+                    with stage("machine"):
+                        for path, (_name, write) in zip(machine, extra_files, strict=True):
+                            with path.open("w", encoding="utf-8", newline="") as handle:
+                                write(handle)
+                except BaseException:
+                    workbook.abandon()
+                    raise
+                xlsx = workbook.wait()
+                with stage("evidence"):
+                    evidence = write_evidence(
+                        view,
+                        snapshot,
+                        findings,
+                        staging / EVIDENCE_NAME,
+                        attachments=(pdf, html, *extra, xlsx),
+                        user_dir=user_dir,
+                    )
                 written = (pdf, html, *extra, xlsx, evidence, *machine)
                 for path in written:
                     path.chmod(FILE_MODE)

@@ -27,12 +27,14 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import msgspec
+
 from viosaudit.errors import RenderError, SnapshotError
 from viosaudit.jsonable import to_jsonable
 from viosaudit.render.env import make_env
 from viosaudit.render.view import ReportView
 from viosaudit.rules.base import Finding
-from viosaudit.snapshot import MANIFEST, Snapshot
+from viosaudit.snapshot import JOURNAL, MANIFEST, Snapshot
 
 FORMAT = "viosaudit-evidence/1"
 EVIDENCE_MANIFEST = "evidence-manifest.json"
@@ -83,7 +85,12 @@ def _zip_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
 
 
 def _json_bytes(value: Any) -> bytes:
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """``json.dumps(value, indent=2, ensure_ascii=False)`` byte for byte, by msgspec's C encoder (the
+    standard library's indenting encoder is pure Python: seconds for a 1,000 VIOS view)."""
+    try:
+        return msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n"
+    except (TypeError, ValueError, msgspec.EncodeError):
+        return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 class _Packer:
@@ -100,6 +107,22 @@ class _Packer:
         digest = _sha256(data)
         self.files.append({"path": name, "sha256": digest, "bytes": len(data), "source": source})
         return digest
+
+    def add_file(self, name: str, path: Path, source: str) -> str:
+        """Add a file from disk block by block (a large PDF is never whole in memory), hashing as it goes."""
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        info.file_size = path.stat().st_size  # lets zipfile choose ZIP64 headers up front when needed
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as source_file, self.archive.open(info, "w") as member:
+            while block := source_file.read(1 << 20):
+                member.write(block)
+                digest.update(block)
+                size += len(block)
+        self.files.append({"path": name, "sha256": digest.hexdigest(), "bytes": size, "source": source})
+        return digest.hexdigest()
 
 
 def _captures(packer: _Packer, snapshot: Snapshot) -> tuple[list[dict[str, Any]], list[str]]:
@@ -161,6 +184,9 @@ def write_evidence(
                 manifest_path.read_bytes() if manifest_path.is_file() else _json_bytes(snapshot.manifest.to_json())
             )
             packer.add(f"{SNAPSHOT_DIR}/{MANIFEST}", manifest_bytes, "snapshot manifest")
+            journal = snapshot.root / JOURNAL
+            if journal.is_file():  # a collector that died before folding: the manifest is both files
+                packer.add_file(f"{SNAPSHOT_DIR}/{JOURNAL}", journal, "snapshot manifest journal (not folded)")
             captures, problems = _captures(packer, snapshot)
             if findings is not None:
                 packer.add("findings.json", _json_bytes(to_jsonable(list(findings))), "findings of every rule")
@@ -173,7 +199,7 @@ def write_evidence(
                 text = plan.render(view=view, ch=ch)
                 packer.add(f"changes/{ch.change_id}.txt", text.encode("utf-8"), f"plan of {ch.change_id}")
             for path in attachments:
-                packer.add(f"reports/{path.name}", path.read_bytes(), "report")
+                packer.add_file(f"reports/{path.name}", path, "report")
             readme = README.format(
                 snapshot_id=view.snapshot_id,
                 captured_at=view.captured_at,

@@ -44,7 +44,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return ["critical", "high", "medium", "low", "info"].index(self.value)
+        return _SEVERITY_RANK[self.value]
+
+
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}  # sorted on for every finding
 
 
 class SubjectKind(StrEnum):
