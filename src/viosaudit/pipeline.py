@@ -11,6 +11,8 @@ from pathlib import Path
 
 from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
+from viosaudit.changes.evidence import write_change_evidence
+from viosaudit.decisions import load_decisions
 from viosaudit.errors import SnapshotError
 from viosaudit.model import Estate, EstateGap
 from viosaudit.plan import build_plan
@@ -33,6 +35,8 @@ class ReportJob:
     catalogue_toml: Path | None = None
     lifecycle_toml: Path | None = None
     generated_at: str | None = None
+    decisions_toml: Path | None = None  # CAB decisions register (viosaudit cab import writes it)
+    assignment_group: str = ""  # site default for the change-record drafts
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class ReportResult:
     register: Register
     view: ReportView
     files: ReportFiles
+    changes: tuple[Path, ...] = ()  # the evidence folder of each proposed change
 
     @property
     def failures(self) -> tuple[EstateGap, ...]:
@@ -86,10 +91,14 @@ def run_report(job: ReportJob) -> ReportResult:
     snapshot = open_snapshot(job.snapshot_dir)
     require_captures(snapshot)
     services = load_services(job.services_csv) if job.services_csv else {}
+    decisions = load_decisions(job.decisions_toml) if job.decisions_toml else {}
     estate = build_estate(snapshot)
     ctx = context(estate, job, services)
     register = judge(estate, job, services, ctx)
     plan = build_plan(estate, register.findings, ctx)
-    view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale)
+    view = build_view(plan, generated_at=job.generated_at or now_iso(), stale=register.stale, decisions=decisions)
     files = write_reports(view, snapshot, job.out_dir, findings=register.findings)
-    return ReportResult(estate, register.findings, register, view, files)
+    changes = write_change_evidence(
+        plan, view, snapshot, register.findings, job.out_dir, ctx, assignment_group=job.assignment_group
+    )
+    return ReportResult(estate, register.findings, register, view, files, changes)

@@ -14,9 +14,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from viosaudit.decisions import CabDecision
 from viosaudit.plan import Plan
 from viosaudit.render.env import make_env
 from viosaudit.render.sections.changes import change_rows
@@ -70,6 +71,7 @@ def build_view(
     title: str = "VIOS estate audit",
     template_dir: Path | None = None,
     stale: Sequence[tuple[Acceptance, str]] = (),
+    decisions: Mapping[str, CabDecision] | None = None,
 ) -> ReportView:
     """Make the one view every output is rendered from.
 
@@ -81,6 +83,7 @@ def build_view(
         title: the report title.
         template_dir: site templates that override the packaged ones (runbooks, CAB paragraph).
         stale: acceptances that match no open finding, with why (shown beside the accepted risks).
+        decisions: the CAB decisions register (stable change key -> decision), shown on each change.
     """
     open_findings, passed = finding_sections(plan)
     return ReportView(
@@ -92,7 +95,7 @@ def build_view(
         counts=counts(plan),
         open_findings=open_findings,
         passed_findings=passed,
-        changes=change_rows(plan, make_env(template_dir)),
+        changes=change_rows(plan, make_env(template_dir), decisions),
         inventory=inventory(plan, plan.topology),
         gaps=gap_rows(plan),
         gaps_note=gaps_note or GAPS_NOTE,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
 
@@ -234,6 +234,8 @@ CHANGE_COLUMNS = (
     Column("CAB comment", 30),
 )
 DECISION_COLUMN = next(i for i, c in enumerate(CHANGE_COLUMNS, start=1) if c.header == "Decision")
+DECISION_DATE_COLUMN = next(i for i, c in enumerate(CHANGE_COLUMNS, start=1) if c.header == "Decision date")
+DATE_FORMAT = "yyyy-mm-dd"
 
 
 def _change_row(ch: ChangeRow) -> tuple[Value, ...]:
@@ -257,9 +259,9 @@ def _change_row(ch: ChangeRow) -> tuple[Value, ...]:
         _lines(ch.backout_plan),
         _lines(ch.finding_keys),
         ch.decision,
-        "",
-        "",
-        "",
+        ch.decided_by,
+        "",  # Decision date: written as an Excel date by _changes
+        ch.cab_comment,
     )
 
 
@@ -280,8 +282,24 @@ def _changes(ws: Worksheet, view: ReportView) -> None:
     )
     validation.add(f"{letter}2:{letter}{last}")
     ws.add_data_validation(validation)
+    dates = get_column_letter(DECISION_DATE_COLUMN)
+    on_date = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="DATE(2000,1,1)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Decision date",
+        error="Enter the date of the CAB decision, e.g. 2026-12-03",
+    )
+    on_date.add(f"{dates}2:{dates}{last}")
+    ws.add_data_validation(on_date)
     for row in range(2, last + 1):
         ws.cell(row=row, column=DECISION_COLUMN).fill = DECISION_FILL
+        cell = ws.cell(row=row, column=DECISION_DATE_COLUMN)
+        cell.number_format = DATE_FORMAT
+        if row - 2 < len(view.changes) and view.changes[row - 2].decided_on:
+            cell.value = date.fromisoformat(view.changes[row - 2].decided_on)
 
 
 INVENTORY_COLUMNS = (
