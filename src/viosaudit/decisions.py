@@ -1,15 +1,16 @@
 """The CAB decisions register: what the change advisory board decided about each proposed change.
 
 ``PROP-01`` numbers the changes of one run by severity; next week the same change may be ``PROP-03``.
-A decision is therefore kept under the change's stable key (``change_key``): the managed system's
-serial and a digest of the finding keys the change closes. The same change next week closes the same
-findings on the same system and finds its decision again; a change whose scope grew (a new APAR) is
-a new change and goes to the board again.
+A decision is therefore kept under the change's stable key (``change_key``): a digest of the finding
+keys the change closes (each names its rule, managed-system serial, partition and APAR). The same
+change next week closes the same findings and finds its decision again; a change whose scope grew (a
+new APAR) is a new change and goes to the board again. The key is computed from the workbook's
+"Findings closed" column alone, so ``cab import`` needs nothing but the workbook.
 
 File format (TOML, written by ``viosaudit cab import``, read by ``viosaudit report --decisions``)::
 
     [[decision]]
-    change     = "06A4C2P/5d41402abc4b"   # the stable key
+    change     = "chg-5d41402abc4b"       # the stable key
     change_id  = "PROP-01"                # as numbered in the workbook it was decided in
     system     = "P7-BRANCH-D"
     decision   = "Approve"                # Approve | Reject | Defer | Accept risk
@@ -54,10 +55,10 @@ class Decision(StrEnum):
         ]
 
 
-def change_key(serial: str, finding_keys: Iterable[str]) -> str:
-    """The key a change keeps from week to week: ``<serial>/<12 hex digits of the sorted finding keys>``."""
+def change_key(finding_keys: Iterable[str]) -> str:
+    """The key a change keeps from week to week: ``chg-<12 hex digits of its sorted finding keys>``."""
     digest = hashlib.sha256("\n".join(sorted(set(finding_keys))).encode("utf-8")).hexdigest()[:12]
-    return f"{serial}/{digest}"
+    return f"chg-{digest}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,18 @@ class ViosBefore:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosesBefore:
+    """A finding the change closes, and the VIOS it is about."""
+
+    key: str
+    rule_id: str
+    vios: str
+    partition_id: int
+    apar: str  # "" for a finding without an APAR
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class ChangeBefore:
     change_id: str
     change_key: str
@@ -73,6 +85,7 @@ class ChangeBefore:
     closes: tuple[str, ...]  # keys of the findings the change closes
     open_on_system: tuple[str, ...]  # keys of every FAIL or UNKNOWN finding on the system before
     fixes: tuple[str, ...]  # the fixes to install, as worded in the plan
+    closing: tuple[ClosesBefore, ...] = ()
 
 
 class BeforeSource(Protocol):
@@ -111,11 +124,10 @@ def before_state(
     topo = plan.topology
     vios = [_vios(s.vios, True, s.order) for s in ch.steps] + [_vios(v, False, 0) for v in ch.partners]
     clients = tuple(
-        ClientBefore(c.name, c.key.partition_id, c.state or "", client_units(topo, c)) for c in touched_clients(plan, ch)
+        ClientBefore(c.name, c.key.partition_id, c.state or "", client_units(topo, c))
+        for c in touched_clients(plan, ch)
     )
-    open_keys = tuple(
-        f.key for f in findings if f.subject.serial == ch.system.serial and f.verdict is not Verdict.PASS
-    )
+    open_keys = tuple(f.key for f in findings if f.subject.serial == ch.system.serial and f.verdict is not Verdict.PASS)
     return ChangeBefore(
         change_id=ch.change_id,
         change_key=change_key,
@@ -130,6 +142,10 @@ def before_state(
         closes=tuple(f.key for f in ch.findings),
         open_on_system=open_keys,
         fixes=fixes,
+        closing=tuple(
+            ClosesBefore(f.key, f.rule_id, f.subject.name, f.subject.partition_id or 0, f.apar or "", f.title)
+            for f in ch.findings
+        ),
     )
 
 
@@ -178,6 +194,10 @@ def from_json(data: Any, where: str) -> ChangeBefore:
             closes=_tuple(data["closes"], f"{where}: closes"),
             open_on_system=_tuple(data["open_on_system"], f"{where}: open_on_system"),
             fixes=_tuple(data["fixes"], f"{where}: fixes"),
+            closing=tuple(
+                ClosesBefore(c["key"], c["rule_id"], c["vios"], int(c["partition_id"]), c["apar"], c["title"])
+                for c in _tuple(data["closing"], f"{where}: closing")
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: damaged change record ({type(exc).__name__}: {exc})") from None

@@ -34,7 +34,8 @@ from viosaudit.errors import RenderError, SnapshotError
 from viosaudit.files import FolderBusy, folder_lock, private_dir, staging_dir, write_private
 from viosaudit.jsonable import to_jsonable
 from viosaudit.plan import Plan, ProposedChange
-from viosaudit.records import draft, to_csv, to_json as record_json, to_markdown
+from viosaudit.records import draft, to_csv, to_markdown
+from viosaudit.records import to_json as record_json
 from viosaudit.render.view import ChangeRow, ReportView
 from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.snapshot import Capture, Snapshot

@@ -128,35 +128,48 @@ def test_plan(ch: ChangeRow, clients: Mapping[str, ClientRow]) -> tuple[str, ...
     lines = ["Before starting, record the state to compare with:"]
     lines += [f"  - {_path_check(n, clients.get(n))}" for n in touched]
     for p in ch.patch_order:
-        lines.append(f"On {p.vios} (padmin): `lsmap -all -npiv > /home/padmin/{p.vios}-npiv.before`, "
-                     f"`lsmap -all > /home/padmin/{p.vios}-vscsi.before`.")
+        lines.append(
+            f"On {p.vios} (padmin): `lsmap -all -npiv > /home/padmin/{p.vios}-npiv.before`, "
+            f"`lsmap -all > /home/padmin/{p.vios}-vscsi.before`."
+        )
     for i, p in enumerate(ch.patch_order):
         nxt = ch.patch_order[i + 1].vios if i + 1 < len(ch.patch_order) else ""
         head = f"After {p.vios} is back, before touching {nxt}:" if nxt else f"After {p.vios} is back:"
         lines.append(head)
-        lines.append(f"  - `ioslevel` on {p.vios} shows the new level; `emgr -l` (oem_setup_env) lists each interim "
-                     "fix installed in state S (not Q: reboot pending, not B: broken).")
-        lines.append(f"  - `lsmap -all` on {p.vios}: every VTD `Status Available`, same mappings as "
-                     f"{p.vios}-vscsi.before.")
+        lines.append(
+            f"  - `ioslevel` on {p.vios} shows the new level; `emgr -l` (oem_setup_env) lists each interim "
+            "fix installed in state S (not Q: reboot pending, not B: broken)."
+        )
+        lines.append(
+            f"  - `lsmap -all` on {p.vios}: every VTD `Status Available`, same mappings as {p.vios}-vscsi.before."
+        )
         lines.append(f"  - `lsmap -all -npiv` on {p.vios}: every vfchost with a client shows `Status:LOGGED_IN`.")
         seas = p.seas or ()
         if seas and not ch.dual:
             for sea in seas:
-                lines.append(f"  - `entstat -d {sea} | grep -i -e state -e 'link status'` on {p.vios}: the SEA and "
-                             "its physical link are Up (no failover partner on this system).")
+                lines.append(
+                    f"  - `entstat -d {sea} | grep -i -e state -e 'link status'` on {p.vios}: the SEA and "
+                    "its physical link are Up (no failover partner on this system)."
+                )
         elif seas:
             for sea in seas:
-                lines.append(f"  - `entstat -d {sea} | grep -i state` on {p.vios}: the SEA is back in its role "
-                             "(BACKUP, or PRIMARY once failed back); on its partner the other role.")
+                lines.append(
+                    f"  - `entstat -d {sea} | grep -i state` on {p.vios}: the SEA is back in its role "
+                    "(BACKUP, or PRIMARY once failed back); on its partner the other role."
+                )
         elif ch.dual:
-            lines.append(f"  - `lsmap -all -net` on {p.vios} lists its SEAs; `entstat -d entX | grep -i state` on "
-                         "each shows it back in its role.")
+            lines.append(
+                f"  - `lsmap -all -net` on {p.vios} lists its SEAs; `entstat -d entX | grep -i state` on "
+                "each shows it back in its role."
+            )
         lines += [f"  - {_path_check(n, clients.get(n))}" for n in touched]
         if nxt:
             lines.append(f"  - Only when every check above passes, go on with {nxt}; otherwise stop and back out.")
-    lines.append("At the end: collect a new snapshot and run `viosaudit verify-change <this change's evidence "
-                 "folder> --after <new snapshot>`; it must say \"closed\" (fix in force, every path back, no new "
-                 "finding) before the change is closed.")
+    lines.append(
+        "At the end: collect a new snapshot and run `viosaudit verify-change <this change's evidence "
+        'folder> --after <new snapshot>`; it must say "closed" (fix in force, every path back, no new '
+        "finding) before the change is closed."
+    )
     return tuple(lines)
 
 
@@ -180,8 +193,11 @@ def draft(ch: ChangeRow, view: ReportView, *, assignment_group: str = "") -> Cha
             f"Managed system: {ch.managed_system} (serial {ch.serial}), {words(ch.design)}.",
             f"VIOS in patch order: {levels}.",
             f"Window needed: {ch.window}",
-            "Outage: " + ("; ".join(f"{o.service} ({o.criticality}; {o.owner}): {and_list(o.partitions, 20)}"
-                                    for o in outage) or "none: every client runs on the partner VIOS meanwhile."),
+            "Outage: "
+            + (
+                "; ".join(f"{o.service} ({o.criticality}; {o.owner}): {and_list(o.partitions, 20)}" for o in outage)
+                or "none: every client runs on the partner VIOS meanwhile."
+            ),
             f"Findings closed: {', '.join(ch.finding_keys)}.",
             f"Drafted by viosaudit from snapshot {view.snapshot_id} (captured {view.captured_at}); "
             f"change key {ch.change_key}; evidence in changes/{ch.change_id}/ of the report folder.",

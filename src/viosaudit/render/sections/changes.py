@@ -81,7 +81,7 @@ def change_row(ch: ProposedChange, plan: Plan) -> ChangeRow:
         backout_plan=(),
         finding_keys=tuple(f.key for f in ch.findings),
         decision="",
-        change_key=change_key(ch.system.serial, (f.key for f in ch.findings)),
+        change_key=change_key(f.key for f in ch.findings),
     )
 
 
