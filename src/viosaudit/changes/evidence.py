@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.snapshot import Capture, Snapshot
 
 CHANGES_DIR = "changes"
+PACKAGED = "viosaudit/"
 
 
 def json_bytes(value: Any) -> bytes:
@@ -48,8 +50,14 @@ def json_bytes(value: Any) -> bytes:
 
 
 def file_version(path: str) -> dict[str, str | None]:
-    """A data file by path and SHA-256 (None when it cannot be read: shown, not guessed)."""
+    """A data file by path and SHA-256 (None when it cannot be read: shown, not guessed); the shipped
+    files are named ``viosaudit/...`` and read from the installed package."""
     try:
+        if not Path(path).is_file() and path.startswith(PACKAGED):
+            return {
+                "path": path,
+                "sha256": sha256(resources.files("viosaudit").joinpath(path[len(PACKAGED) :]).read_bytes()),
+            }
         return {"path": path, "sha256": sha256(Path(path).read_bytes())}
     except OSError:
         return {"path": path, "sha256": None}
