@@ -43,5 +43,7 @@ def print_summary(result: ReportResult, out: TextIO) -> None:
     w(f"\nReports written to {result.files.pdf.parent}/\n")
     for path in (result.files.pdf, result.files.xlsx, result.files.evidence):
         w(f"  {path.name}\n")
+    if result.changes:
+        w(f"  changes/: evidence and ticket drafts of {', '.join(p.name for p in result.changes)}\n")
     if result.partial:
         w("Run is PARTIAL (exit status 1): entities behind the gaps are shown as unknown.\n")
