@@ -82,7 +82,8 @@ def test_markdown_has_every_section(reported: Path) -> None:
 
 def test_text_longer_than_its_field_is_cut_with_a_marker() -> None:
     record = ChangeRecord(
-        change_id="PROP-01", change_key="chg-0", snapshot_id="s", captured_at="t", short_description="x" * 300,
+        change_id="PROP-01", change_key="chg-0", snapshot_id="s", captured_at="t", title="x",
+        short_description="x" * 300,
         description="d", justification="j", implementation_plan=tuple(f"{n}. step " * 40 for n in range(200)),
         backout_plan=("1. b",), test_plan=("t",), risk=Risk.HIGH, risk_text="High", impact=Impact.LOW,
         type=ChangeType.NORMAL, category="System Software", cmdb_ci="SYS", configuration_items=("SYS",),

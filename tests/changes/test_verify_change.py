@@ -140,3 +140,19 @@ def test_change_folder_is_private_and_scoped(reported: Path) -> None:
     versions = json.loads((change / "versions.json").read_text(encoding="utf-8"))
     assert versions["snapshot_id"] == "sample-2026-11-23" and versions["tool"].startswith("viosaudit ")
     assert versions["catalogue"]["sha256"] and len(versions["catalogue"]["sha256"]) == 64
+
+
+def test_report_rerun_keeps_the_after_half_of_the_same_change(
+    make_after: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = Path(__file__).parents[2] / "sample_data"
+    out = tmp_path / "report"
+    args = ["report", str(root / "snapshot"), "--services", str(root / "business_services.csv"), "--today", TODAY]
+    assert main([*args, "--out", str(out)]) == 0
+    (out / "changes" / "PROP-09").mkdir()  # left by an earlier run that proposed more changes
+    assert verify(out / "changes" / "PROP-05", make_after(tmp_path / "after", UPGRADE_P10F)) == 0
+    assert main([*args, "--out", str(out)]) == 0
+    assert (out / "changes" / "PROP-05" / "after" / "verification.json").is_file()
+    assert not (out / "changes" / "PROP-09").exists()
+    capsys.readouterr()
+    assert main(["evidence", "verify", str(out / "changes" / "PROP-05")]) == 0

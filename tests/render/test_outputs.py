@@ -117,8 +117,8 @@ def test_xlsx_changes_for_the_cab(files: ReportFiles) -> None:
     assert ws.max_row == 3
     assert [ws.cell(row=r, column=col).value for r in (2, 3)] == [None, None]
     letter = ws.cell(row=2, column=col).column_letter
-    validations = ws.data_validations.dataValidation
-    assert len(validations) == 1
+    validations = [v for v in ws.data_validations.dataValidation if v.type == "list"]
+    assert len(validations) == 1  # besides the Decision date's date validation
     dv = validations[0]
     assert dv.type == "list" and dv.formula1 == '"' + ",".join(DECISIONS) + '"'
     assert f"{letter}2:{letter}3" in str(dv.sqref)

@@ -251,10 +251,7 @@ def _what(d: CabDecision | None) -> tuple[object, ...] | None:
 def apply_import(found: CabImport, *, accepted: Path, decisions: Path) -> Written:
     """Append what is new to both files; each is checked by its loader before it replaces the old one."""
     have_d = load_decisions(decisions) if decisions.is_file() else {}
-    have_a = {
-        (a.finding, a.approver, a.decided)
-        for a in (load_acceptances(accepted) if accepted.is_file() else ())
-    }
+    have_a = {(a.finding, a.approver, a.decided) for a in (load_acceptances(accepted) if accepted.is_file() else ())}
     new_d = [d for d in found.decisions if _what(have_d.get(d.change)) != _what(d)]
     new_a = [a for a in found.acceptances if (a.finding, a.approver, a.decided) not in have_a]
     unchanged = len(found.decisions) - len(new_d) + len(found.acceptances) - len(new_a)

@@ -42,6 +42,7 @@ from viosaudit.rules.base import Finding, RuleContext
 from viosaudit.snapshot import Capture, Snapshot
 
 CHANGES_DIR = "changes"
+AFTER_DIR = "after"  # written by verify-change
 PACKAGED = "viosaudit/"
 
 
@@ -128,9 +129,9 @@ def change_files(
     return files
 
 
-def write_folder(folder: Path, files: Mapping[str, bytes]) -> Path:
+def write_folder(folder: Path, files: Mapping[str, bytes], *, carry: str | None = None) -> Path:
     """Write ``files`` and their ``MANIFEST.sha256`` into a fresh ``folder`` (0700/0600), replacing an
-    older one only once the new one is whole."""
+    older one only once the new one is whole; ``carry`` names a subfolder of the old one to keep."""
     parent = private_dir(folder.parent)
     staging = staging_dir(parent)
     try:
@@ -138,7 +139,10 @@ def write_folder(folder: Path, files: Mapping[str, bytes]) -> Path:
             path = staging / name
             private_dir(path.parent)
             write_private(path, data)
+        if carry and (folder / carry).is_dir():
+            (folder / carry).replace(staging / carry)
         old = parent / f".{folder.name}.old.part"
+        shutil.rmtree(old, ignore_errors=True)
         if folder.exists():
             folder.replace(old)
         staging.replace(folder)
@@ -146,6 +150,26 @@ def write_folder(folder: Path, files: Mapping[str, bytes]) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
+
+
+def _same_change(folder: Path, new: bytes) -> bool:
+    """Whether ``folder`` holds the same change of the same snapshot (re-run into one report folder): its
+    after half, verified against the same before state, is then kept."""
+    try:
+        old = json.loads((folder / CHANGE_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    mine = json.loads(new)
+    return bool(old.get("change_key") == mine["change_key"] and old.get("snapshot_id") == mine["snapshot_id"])
+
+
+def _drop_stale(changes: Path, current: set[str]) -> None:
+    """Remove change folders of an earlier run into this report folder that this run did not propose,
+    unless they carry an after half (evidence of work done: never deleted)."""
+    for folder in changes.iterdir() if changes.is_dir() else ():
+        stale = folder.is_dir() and folder.name.startswith("PROP-") and folder.name not in current
+        if stale and not (folder / AFTER_DIR).exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_change_evidence(
@@ -160,7 +184,10 @@ def write_change_evidence(
         with folder_lock(out_dir):
             for ch in plan.changes:
                 files = change_files(plan, ch, rows[ch.change_id], view, snapshot, findings, ctx, assignment_group)
-                written.append(write_folder(out_dir / CHANGES_DIR / ch.change_id, files))
+                folder = out_dir / CHANGES_DIR / ch.change_id
+                same = _same_change(folder, files[CHANGE_JSON])
+                written.append(write_folder(folder, files, carry=AFTER_DIR if same else None))
+            _drop_stale(out_dir / CHANGES_DIR, {p.name for p in written})
     except FolderBusy as exc:
         raise RenderError(f"{out_dir}: {exc.strerror}; wait for it to finish or choose another --out") from None
     except OSError as exc:

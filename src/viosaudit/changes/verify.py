@@ -21,9 +21,9 @@ from pathlib import Path
 from viosaudit import __version__
 from viosaudit.assemble import build_estate
 from viosaudit.changes.before import ChangeBefore, ClosesBefore, client_units
-from viosaudit.changes.evidence import copy_captures, file_version, json_bytes, scoped_captures, write_folder
+from viosaudit.changes.evidence import AFTER_DIR, copy_captures, file_version, json_bytes, scoped_captures, write_folder
 from viosaudit.jsonable import to_jsonable
-from viosaudit.model import Estate, PartitionKey
+from viosaudit.model import Estate, PartitionKey, client_active
 from viosaudit.pipeline import require_captures
 from viosaudit.rules import evaluate
 from viosaudit.rules.apar_match import assess
@@ -33,8 +33,6 @@ from viosaudit.rules.context import load_context
 from viosaudit.rules.topology import Topology
 from viosaudit.rules.wording import and_list
 from viosaudit.snapshot import Snapshot, open_snapshot
-
-AFTER_DIR = "after"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +115,9 @@ def _path_checks(before: ChangeBefore, estate: Estate, topology: Topology) -> tu
         if client is None:
             checks.append(Check("paths", False, f"client {cb.name} is not in the after snapshot"))
             continue
-        if cb.state.lower() == "running" and (client.state or "").lower() != "running":
+        if client_active(cb.state) and not client_active(client.state):
             checks.append(
-                Check("paths", False, f"client {cb.name} is {client.state or 'of unknown state'} (was Running)")
+                Check("paths", False, f"client {cb.name} is {client.state or 'of unknown state'} (was {cb.state})")
             )
         now = {(u.kind, u.label): u for u in client_units(topology, client)}
         lost = []

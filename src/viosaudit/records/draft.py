@@ -62,6 +62,7 @@ class ChangeRecord:
     change_key: str
     snapshot_id: str
     captured_at: str
+    title: str
     short_description: str
     description: str
     justification: str
@@ -208,6 +209,7 @@ def draft(ch: ChangeRow, view: ReportView, *, assignment_group: str = "") -> Cha
         change_key=ch.change_key,
         snapshot_id=view.snapshot_id,
         captured_at=view.captured_at,
+        title=ch.title,
         short_description=f"{ch.change_id} {ch.managed_system}: {ch.title}",
         description=description,
         justification=f"Risk of not doing: {ch.risk_of_not_doing} {fixes}".strip(),

@@ -44,7 +44,7 @@ def _checks(lines: tuple[str, ...]) -> list[str]:
 def to_markdown(record: ChangeRecord) -> str:
     r = record
     lines = [
-        f"# {r.change_id}: {_escape(r.short_description.split(': ', 1)[-1])}",
+        f"# {r.change_id}: {_escape(r.title)}",
         "",
         "## Summary",
         "",
