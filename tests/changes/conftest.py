@@ -22,7 +22,7 @@ def report(out: Path, *extra: str) -> int:
     return main(["report", str(SAMPLE), "--services", str(SERVICES), "--today", TODAY, "--out", str(out), *extra])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
     assert report(out) == 0
