@@ -11,14 +11,14 @@ PACKAGE = Path(__file__).parents[1] / "src" / "viosaudit"
 # collectors because HMC discovery reads lssyscfg output to know which systems to visit.
 RANK = {
     "errors": 0, "commands": 0, "model": 0, "jsonable": 0, "business": 0, "snapshot": 0, "config": 0, "sanitize": 0,
-    "files": 0, "schema": 0, "timings": 0,
+    "files": 0, "schema": 0, "timings": 0, "decisions": 0,
     "parse": 1,
     "collect": 2,
     "assemble": 3, "pseudonymise": 3,
     "rules": 4,
     "plan": 5, "history": 5,
-    "render": 6,
-    "pipeline": 7, "summary": 7, "cli": 8, "__main__": 8, "__init__": 0,
+    "render": 6, "records": 6,
+    "pipeline": 7, "changes": 7, "summary": 7, "cli": 8, "__main__": 8, "__init__": 0,
 }  # fmt: skip
 
 

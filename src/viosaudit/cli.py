@@ -171,6 +171,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         db=args.db,
         zone=args.zone,
         history_from=Path(args.history_from) if args.history_from else None,
+        decisions_toml=Path(args.decisions) if args.decisions else None,
+        assignment_group=args.assignment_group or "",
     )
     result = run_report(job)
     # --json: stdout carries the findings document alone (for pipelines); the summary goes to stderr
@@ -182,6 +184,62 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if result.pseudonym_map is not None:
         print(f"Token map (keep private, never send): {result.pseudonym_map}", file=sys.stderr)
     return EXIT_PARTIAL if result.partial else EXIT_OK
+
+
+def _cmd_evidence_verify(args: argparse.Namespace) -> int:
+    """0: every file matches its manifest; 1: something changed (listed); 2: not readable as evidence."""
+    from viosaudit.changes.manifest import Unreadable, verify
+
+    try:
+        check = verify(Path(args.path))
+    except Unreadable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print("\n".join(check.lines()))
+    return EXIT_OK if check.ok else EXIT_PARTIAL
+
+
+def _cmd_verify_change(args: argparse.Namespace) -> int:
+    """0: the change can be closed; 1: it cannot (each reason listed); 2: bad input."""
+    from viosaudit.changes.before import EvidenceFolder
+    from viosaudit.changes.verify import verify_change
+
+    folder = Path(args.change)
+    before = EvidenceFolder(folder).load()
+    result = verify_change(
+        before,
+        Path(args.after),
+        today=args.today or date.today(),
+        catalogue=Path(args.catalogue) if args.catalogue else None,
+        lifecycle=Path(args.lifecycle) if args.lifecycle else None,
+        write_into=None if args.no_write else folder,
+    )
+    print("\n".join(result.lines()))
+    if not args.no_write:
+        print(f"after half written to {folder / 'after'} (with its own MANIFEST.sha256)")
+    return EXIT_OK if result.closed else EXIT_PARTIAL
+
+
+def _cmd_cab_import(args: argparse.Namespace) -> int:
+    """0: imported (or nothing new); 2: the workbook holds bad values (each cell listed), nothing written."""
+    from viosaudit.changes.cab import CabImportError, apply_import, read_cab
+
+    if args.default_expiry_days < 1:
+        raise ConfigError(f"--default-expiry-days {args.default_expiry_days}: expected 1 or more days")
+    try:
+        found = read_cab(Path(args.workbook), default_expiry_days=args.default_expiry_days)
+    except CabImportError as exc:
+        print(f"error: {args.workbook}: {len(exc.problems)} bad value(s); nothing was imported:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    written = apply_import(found, accepted=Path(args.accepted), decisions=Path(args.decisions))
+    print(
+        f"{args.workbook}: {len(found.decisions)} decision(s), {len(found.acceptances)} acceptance(s) read; "
+        f"{written.decisions} decision(s) added to {args.decisions}, {written.acceptances} acceptance(s) added to "
+        f"{args.accepted}, {written.unchanged} already recorded; {found.skipped} change(s) without a decision"
+    )
+    return EXIT_OK
 
 
 def _cmd_rules_list(args: argparse.Namespace) -> int:
@@ -272,6 +330,12 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-history", action="store_true", help="do not record this run nor compare it with the last")
     p.add_argument("--zone", help="collector / network zone of this snapshot in the history (default: default)")
     p.add_argument("--history-from", help="folder of earlier weekly snapshots (<week>/snapshot) to record first")
+    p.add_argument("--decisions", help="CAB decisions register (TOML, written by `viosaudit cab import`)")
+    p.add_argument(
+        "--assignment-group",
+        help="assignment group for the change-record drafts (default: the owner "
+        "of the most critical service touched, from --services)",
+    )
 
 
 def _days(text: str) -> int:
@@ -350,6 +414,43 @@ def build_parser() -> argparse.ArgumentParser:
     from viosaudit.history.arguments import add_parser as add_history_parser
 
     add_history_parser(sub)
+    p = sub.add_parser("evidence", help="check evidence against its SHA-256 manifest")
+    ev_sub = p.add_subparsers(dest="evidence_action", required=True)
+    q = ev_sub.add_parser("verify", help="check a change evidence folder or an evidence zip; say what changed")
+    q.add_argument("path", help="reports/<date>/changes/<change id>/ or viosaudit-evidence.zip")
+    q.set_defaults(func=_cmd_evidence_verify)
+
+    p = sub.add_parser("verify-change", help="after the work: is the fix in force, every path back, nothing new?")
+    p.add_argument("change", help="the change's evidence folder (reports/<date>/changes/<change id>/)")
+    p.add_argument("--after", required=True, help="snapshot collected after the work")
+    p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
+    p.add_argument("--catalogue", help="APAR catalogue to use instead of the shipped one (TOML)")
+    p.add_argument("--lifecycle", help="site lifecycle file (TOML)")
+    p.add_argument("--no-write", action="store_true", help="only answer; do not add the after half to the folder")
+    p.set_defaults(func=_cmd_verify_change)
+
+    p = sub.add_parser("cab", help="CAB decisions: read them back from the workbook")
+    cab_sub = p.add_subparsers(dest="cab_action", required=True)
+    q = cab_sub.add_parser("import", help="record the Decision columns of an edited CAB workbook")
+    q.add_argument("workbook", help="viosaudit-cab.xlsx with the Decision, Decided by and Decision date filled in")
+    q.add_argument(
+        "--accepted",
+        default="viosaudit-accepted.toml",
+        help="accepted-risk register to append 'Accept risk' decisions to (default: %(default)s)",
+    )
+    q.add_argument(
+        "--decisions",
+        default="viosaudit-decisions.toml",
+        help="CAB decisions register (default: %(default)s); give it to `viosaudit report --decisions`",
+    )
+    q.add_argument(
+        "--default-expiry-days",
+        type=int,
+        default=180,
+        help="an acceptance without an Expires cell "
+        "expires this many days after its decision date (default: %(default)s)",
+    )
+    q.set_defaults(func=_cmd_cab_import)
 
     p = sub.add_parser("rules", help="the rules viosaudit applies")
     rules_sub = p.add_subparsers(dest="rules_action", required=True)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from viosaudit.assemble import build_estate
 from viosaudit.business import BusinessService, load_services
+from viosaudit.changes.evidence import write_change_evidence
+from viosaudit.decisions import load_decisions
 from viosaudit.errors import SnapshotError
 from viosaudit.files import write_private
 from viosaudit.history.record import DEFAULT_ZONE
@@ -56,6 +58,8 @@ class ReportJob:
     db: str | None = None  # --db: SQLite path or PostgreSQL URL (None: VIOSAUDIT_DB, else the user data folder)
     zone: str | None = None  # collector / network zone this snapshot belongs to (None: "default")
     history_from: Path | None = None  # folder of earlier weekly snapshots to record first
+    decisions_toml: Path | None = None  # CAB decisions register (viosaudit cab import writes it)
+    assignment_group: str = ""  # site default for the change-record drafts
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,7 @@ class ReportResult:
     files: ReportFiles
     document: FindingsDocument | None = None  # the findings document (render.machine), when asked for
     pseudonym_map: Path | None = None  # token -> original (0600), when pseudonymised
+    changes: tuple[Path, ...] = ()  # the evidence folder of each proposed change
 
     @property
     def failures(self) -> tuple[EstateGap, ...]:
@@ -139,6 +144,7 @@ def run_report(job: ReportJob) -> ReportResult:
             snapshot = open_snapshot(job.snapshot_dir)
             require_captures(snapshot)
             services = load_services(job.services_csv) if job.services_csv else {}
+            decisions = load_decisions(job.decisions_toml) if job.decisions_toml else {}
         estate = build_estate(snapshot)  # times "read+verify", "parse" and "assemble" itself
         with stage("rules"):
             ctx = context(estate, job, services)
@@ -158,6 +164,7 @@ def run_report(job: ReportJob) -> ReportResult:
                 about=data_versions(ctx),
                 age_warning=age_warning(estate.captured_at, job.today, job.max_age_days),
                 history=history,
+                decisions=decisions,
             )
         with tempfile.TemporaryDirectory(prefix="viosaudit-") as scratch:
             pseudonyms = None
@@ -181,11 +188,17 @@ def run_report(job: ReportJob) -> ReportResult:
                 extra_files=extra,
             )
         map_path = None
+        changes: tuple[Path, ...] = ()
         if pseudonyms is not None:
             from viosaudit.pseudonymise import MAP_NAME
 
             map_path = write_private(job.out_dir / MAP_NAME, pseudonyms.map_json())
-    return ReportResult(estate, register.findings, register, view, files, document, map_path)
+        else:  # change records are for the site's own change tool: never written for a pseudonymised report
+            with stage("changes"):
+                changes = write_change_evidence(
+                    plan, view, snapshot, register.findings, job.out_dir, ctx, assignment_group=job.assignment_group
+                )
+    return ReportResult(estate, register.findings, register, view, files, document, map_path, changes)
 
 
 def _machine_output(

@@ -47,5 +47,7 @@ def print_summary(result: ReportResult, out: TextIO) -> None:
     w(f"\nReports written to {result.files.pdf.parent}/\n")
     for path in result.files.written:
         w(f"  {path.name}\n")
+    if result.changes:
+        w(f"  changes/: evidence and ticket drafts of {', '.join(p.name for p in result.changes)}\n")
     if result.partial:
         w("Run is PARTIAL (exit status 1): entities behind the gaps are shown as unknown.\n")

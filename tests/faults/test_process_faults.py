@@ -149,7 +149,8 @@ def test_concurrent_reports_into_one_folder_never_mix_or_corrupt(clean_snapshot:
         stdout, stderr = run.communicate(timeout=300)
         assert run.returncode == 0, stderr
         assert "Reports written" in stdout
-    assert sorted(p.name for p in out.iterdir()) == sorted([".viosaudit.lock", *REPORTS])  # no staging left
+    assert sorted(p.name for p in out.iterdir()) == sorted([".viosaudit.lock", "changes", *REPORTS])  # no staging
+    assert not [p for p in (out / "changes").rglob("*") if p.name.endswith(".part")]  # nor in the change folders
     load_workbook(out / XLSX_NAME)  # not "Bad CRC-32"
     assert PdfReader(out / "viosaudit-report.pdf").pages
     with zipfile.ZipFile(out / EVIDENCE_NAME) as z:

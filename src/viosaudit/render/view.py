@@ -157,8 +157,13 @@ class ChangeRow:
     implementation_plan: tuple[str, ...]
     backout_plan: tuple[str, ...]
     finding_keys: tuple[str, ...]
-    decision: str  # always "": the CAB fills it in
+    decision: str  # "" until the CAB decides; then Approve / Reject / Defer / Accept risk (--decisions)
     statement: str = ""  # the CAB paragraph, rendered from templates/cab_statement.txt
+    change_key: str = ""  # stable from week to week (``decisions.change_key``): decisions are kept under it
+    decided_by: str = ""  # from the CAB decisions register (--decisions), "" when not decided
+    decided_on: str = ""  # ISO date
+    cab_comment: str = ""
+    decision_text: str = ""  # "Approved by J. Smith on 2026-12-03 (as PROP-02): ..." or ""
 
     @property
     def dual(self) -> bool:

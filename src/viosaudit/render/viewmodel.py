@@ -14,9 +14,10 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from viosaudit.decisions import CabDecision
 from viosaudit.history.summary import NOT_KEPT, HistorySummary
 from viosaudit.plan import Plan
 from viosaudit.render.digest import build_digest
@@ -75,6 +76,7 @@ def build_view(
     about: Sequence[tuple[str, str]] = (),
     age_warning: str = "",
     history: HistorySummary | None = None,
+    decisions: Mapping[str, CabDecision] | None = None,
 ) -> ReportView:
     """Make the one view every output is rendered from.
 
@@ -90,10 +92,11 @@ def build_view(
         age_warning: a sentence for page 1 when the snapshot is too old to judge by
             (``render.freshness.age_warning``); "" when fresh.
         history: the run's history summary (``viosaudit.history.summarize``); None: history not kept.
+        decisions: the CAB decisions register (stable change key -> decision), shown on each change.
     """
     open_findings, passed = finding_sections(plan)
     page1 = summary(plan, stale)
-    changes = change_rows(plan, make_env(template_dir))
+    changes = change_rows(plan, make_env(template_dir), decisions)
     gaps = gap_rows(plan)
     return ReportView(
         title=title,

@@ -240,9 +240,9 @@ def _change_rows(changes: Sequence[ChangeRow]) -> Iterator[tuple[Value, ...]]:
             *summaries,
             lines(ch.finding_keys),
             ch.decision,
-            "",
-            None,
-            "",
+            ch.decided_by,
+            _date(ch.decided_on) if ch.decided_on else None,
+            ch.cab_comment,
         )
 
 

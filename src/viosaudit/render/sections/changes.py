@@ -3,10 +3,12 @@ partials in ``templates/runbook/`` (sites may override them) and its CAB paragra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from jinja2 import Environment, TemplateError
 
+from viosaudit.decisions import CabDecision, change_key
 from viosaudit.errors import RenderError
 from viosaudit.plan import Plan, ProposedChange
 from viosaudit.plan.changes import OrderReason, PatchStep
@@ -79,6 +81,22 @@ def change_row(ch: ProposedChange, plan: Plan) -> ChangeRow:
         backout_plan=(),
         finding_keys=tuple(f.key for f in ch.findings),
         decision="",
+        change_key=change_key(f.key for f in ch.findings),
+    )
+
+
+def decided(row: ChangeRow, decisions: Mapping[str, CabDecision]) -> ChangeRow:
+    """The row with the CAB's recorded decision on its change (by stable key), if any."""
+    d = decisions.get(row.change_key)
+    if d is None:
+        return row
+    return replace(
+        row,
+        decision=d.decision.value,
+        decided_by=d.decided_by,
+        decided_on=d.decided.isoformat(),
+        cab_comment=d.comment,
+        decision_text=d.text,
     )
 
 
@@ -95,10 +113,12 @@ def numbered_steps(text: str) -> tuple[str, ...]:
     return tuple(f"{n}. {line}" for n, line in enumerate((line for line in lines if line), start=1))
 
 
-def change_rows(plan: Plan, env: Environment) -> tuple[ChangeRow, ...]:
+def change_rows(
+    plan: Plan, env: Environment, decisions: Mapping[str, CabDecision] | None = None
+) -> tuple[ChangeRow, ...]:
     rows = []
     for ch in plan.changes:
-        row = change_row(ch, plan)
+        row = decided(change_row(ch, plan), decisions or {})
         row = replace(
             row,
             implementation_plan=numbered_steps(_render(env, RUNBOOK[row.dual], row)),
