@@ -303,7 +303,7 @@ class _session:
                 smtp.starttls(context=tls_context(s.ca_file))
                 smtp.ehlo()
             if s.username and s.password is not None:
-                smtp.login(s.username, s.password.reveal())
+                _login(smtp, s.username, s.password, s.where)
         except BaseException:
             self._close()
             raise
@@ -320,6 +320,25 @@ class _session:
         except (smtplib.SMTPException, OSError):
             self.smtp.close()
         self.smtp = None
+
+
+def _login(smtp: smtplib.SMTP, user: str, password: Secret, where: str) -> None:
+    """One login attempt, PLAIN (else LOGIN), inside TLS or on loopback: a refused password is not tried
+    again with the next mechanism (``smtplib.login`` would), so a wrong password costs one failure on
+    the account, not three."""
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
+    if mechanism is None:
+        raise DeliveryError(
+            f"{where}: the mail server offers no PLAIN or LOGIN authentication (it offers: {' '.join(offered) or 'none'})"
+        )
+    smtp.user, smtp.password = user, password.reveal()
+    try:
+        code, reply = smtp.auth(mechanism, getattr(smtp, f"auth_{mechanism.lower()}"), initial_response_ok=True)
+    finally:
+        smtp.password = ""
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _reply(value: bytes | str) -> str:
