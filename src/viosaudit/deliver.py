@@ -330,7 +330,8 @@ def _login(smtp: smtplib.SMTP, user: str, password: Secret, where: str) -> None:
     mechanism = next((m for m in ("PLAIN", "LOGIN") if m in offered), None)
     if mechanism is None:
         raise DeliveryError(
-            f"{where}: the mail server offers no PLAIN or LOGIN authentication (it offers: {' '.join(offered) or 'none'})"
+            f"{where}: the mail server offers no PLAIN or LOGIN authentication "
+            f"(it offers: {' '.join(offered) or 'none'})"
         )
     smtp.user, smtp.password = user, password.reveal()
     try:

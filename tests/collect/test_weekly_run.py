@@ -11,9 +11,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from mailserver import MailServer, make_ca_and_cert
 from pypdf import PdfReader
 
+from mailserver import MailServer, make_ca_and_cert
 from viosaudit.cli import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, main
 from viosaudit.weekly import EXIT_UNDELIVERED, weekly_lock
 
@@ -163,7 +163,7 @@ def test_weekly_collects_reports_and_mails_both_reports(make_estate, client_key,
     assert all({"ts", "level", "stage", "message"} <= set(line) for line in lines)
     assert lines[-1]["outcome"] == "complete" and isinstance(lines[-1]["duration_ms"], int)
     assert [line["outcome"] for line in lines if line["stage"] == "deliver"] == ["ok", "ok"]
-    assert os.stat(tmp_path / "weekly.log").st_mode & 0o777 == 0o600
+    assert (tmp_path / "weekly.log").stat().st_mode & 0o777 == 0o600
 
 
 def test_refused_login_is_an_error_and_the_reports_are_kept(
