@@ -139,7 +139,7 @@ def load_delivery(table: Mapping[str, Any], where: str, env: Mapping[str, str] |
             )
         password = Secret(env[smtp.password_env])
     elif smtp.password_file:
-        password = read_password_file(Path(os.path.expandvars(smtp.password_file)).expanduser(), where)
+        password = read_password_file(_expand(smtp.password_file, env), where, env)
     if password is not None and not smtp.username:
         raise ConfigError(f"{where}: [delivery.smtp] has a password but no username to log in with")
     if smtp.username and password is None:
@@ -174,15 +174,32 @@ def _refuse_password(value: Any, trail: str) -> None:
         for key, item in value.items():
             if str(key).lower() in {"password", "passwd", "pass", "secret"}:
                 raise ConfigError(
-                    f"{trail}.{key}: passwords are never read from the configuration file; set password_env "
-                    "to the name of an environment variable, or password_file to a file only the service user "
-                    "can read (0600)"
+                    f"{trail}.{key} is not allowed: passwords are never read from the configuration file; "
+                    "set password_env to the name of an environment variable, or password_file to a file only "
+                    "the service user can read (0600)"
                 )
             _refuse_password(item, f"{trail}.{key}")
 
 
-def read_password_file(path: Path, where: str) -> Secret:
-    """The password in ``path``, which must be a regular file owned by us and unreadable by others."""
+def _expand(text: str, env: Mapping[str, str]) -> Path:
+    """``${CREDENTIALS_DIRECTORY}/smtp-password`` and ``~`` expanded (systemd's LoadCredential=)."""
+    for name in ("CREDENTIALS_DIRECTORY",):
+        if env.get(name):
+            text = text.replace(f"${{{name}}}", env[name]).replace(f"${name}", env[name])
+    if "$" in text:
+        raise ConfigError(f"password_file {text!r}: names an environment variable that is not set")
+    return Path(text).expanduser()
+
+
+def read_password_file(path: Path, where: str, env: Mapping[str, str] | None = None) -> Secret:
+    """The password in ``path``, which must be a regular file owned by us and unreadable by others.
+
+    A systemd credential (a file in ``$CREDENTIALS_DIRECTORY``, which systemd makes readable by the
+    service alone, possibly root-owned with an ACL for the service user) is trusted as it is.
+    """
+    env = os.environ if env is None else env
+    credentials = env.get("CREDENTIALS_DIRECTORY")
+    systemd_credential = bool(credentials) and path.resolve().parent == Path(str(credentials)).resolve()
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
@@ -191,12 +208,12 @@ def read_password_file(path: Path, where: str) -> Secret:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(f"{where}: [delivery.smtp] password_file {path}: not a regular file")
-        if info.st_uid != os.geteuid():
+        if not systemd_credential and info.st_uid != os.geteuid():
             raise ConfigError(
                 f"{where}: [delivery.smtp] password_file {path}: owned by uid {info.st_uid}, not by the user "
                 f"running viosaudit (uid {os.geteuid()}); refused"
             )
-        if info.st_mode & 0o077:
+        if not systemd_credential and info.st_mode & 0o077:
             raise ConfigError(
                 f"{where}: [delivery.smtp] password_file {path}: mode {stat.S_IMODE(info.st_mode):04o} lets "
                 f"others read it; refused (chmod 600 {path})"
@@ -205,7 +222,10 @@ def read_password_file(path: Path, where: str) -> Secret:
             data = handle.read(4096)
     finally:
         os.close(fd)
-    text = data.decode("utf-8", errors="strict").rstrip("\r\n")
+    try:
+        text = data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where}: [delivery.smtp] password_file {path} is not UTF-8 text") from None
     if not text:
         raise ConfigError(f"{where}: [delivery.smtp] password_file {path} is empty")
     return Secret(text)
