@@ -94,7 +94,18 @@ def test_the_cron_line_runs_weekly_under_flock_as_the_service_user() -> None:
     assert fields[:5] == ["0", "6", "*", "*", "1"]  # minute hour day month weekday (Monday)
     assert fields[5] == "viosaudit"  # /etc/cron.d format: the user to run as
     command = fields[6]
-    flock = command[command.index("flock -n ") :].split(">", 1)[0]
+    flock = command[command.index("flock -n ") :].split("||", 1)[0]
     argv = shlex.split(flock)
-    assert argv[:3] == ["flock", "-n", "/var/lib/viosaudit/.weekly.cron.lock"]
-    accepted(argv[3:])
+    assert argv[:5] == ["flock", "-n", "-E", "2", "/var/lib/viosaudit/.weekly.cron.lock"]
+    accepted(argv[5:])
+    assert "%" not in command  # cron would turn it into a newline
+
+
+def test_the_example_configuration_loads(tmp_path: Path) -> None:
+    from viosaudit.weekly import load_config
+
+    (tmp_path / "smtp-password").write_text("x\n")
+    (tmp_path / "smtp-password").chmod(0o400)
+    config = load_config(ROOT / "contrib" / "weekly.toml.example", env={"CREDENTIALS_DIRECTORY": str(tmp_path)})
+    assert config.delivery is not None and config.delivery.smtp.security == "starttls"
+    assert config.report.keep_weeks == 12 and [h.name for h in config.collect.hmcs] == ["hmc01"]

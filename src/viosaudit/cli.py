@@ -132,6 +132,7 @@ def _cmd_weekly(args: argparse.Namespace) -> int:
         log_format=args.log_format,
         log_file=Path(args.log_file) if args.log_file else None,
         verbose=args.verbose,
+        quiet=args.quiet,
         deliver=args.deliver,
     )
 
@@ -260,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON lines")
     p.add_argument("--log-file", help="also append the log lines to this file (created 0600)")
     p.add_argument("--verbose", action="store_true", help="also log every collected command")
+    p.add_argument(
+        "--quiet", action="store_true", help="print only warnings and errors (for cron); the log file gets all"
+    )
     p.add_argument(
         "--deliver", action=argparse.BooleanOptionalAction, default=True, help="send the e-mails (default: yes)"
     )

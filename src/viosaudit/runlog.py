@@ -79,11 +79,23 @@ class MaskSecrets(logging.Filter):
 
 
 def setup(
-    *, fmt: str = "text", log_file: Path | None = None, stream: TextIO | None = None, verbose: bool = False
+    *,
+    fmt: str = "text",
+    log_file: Path | None = None,
+    stream: TextIO | None = None,
+    verbose: bool = False,
+    quiet: bool = False,
 ) -> list[logging.Handler]:
-    """Attach the weekly handlers to the ``viosaudit`` logger; returns them (``close`` removes them)."""
+    """Attach the weekly handlers to the ``viosaudit`` logger; returns them (``close`` removes them).
+
+    ``quiet``: only warnings and errors on the stream (cron mails whatever a job prints); the log file
+    still gets every line.
+    """
     formatter: logging.Formatter = JsonLines() if fmt == "json" else PlainText()
-    handlers: list[logging.Handler] = [logging.StreamHandler(stream)]
+    console = logging.StreamHandler(stream)
+    if quiet:
+        console.setLevel(logging.WARNING)
+    handlers: list[logging.Handler] = [console]
     if log_file is not None:
         private_dir(log_file.parent)
         os.close(os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, FILE_MODE))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import logging
 import os
 import socket
@@ -130,12 +131,13 @@ def run_weekly(
     log_format: str = "text",
     log_file: Path | None = None,
     verbose: bool = False,
+    quiet: bool = False,
     deliver: bool = True,
     out: TextIO | None = None,
     env: Mapping[str, str] | None = None,
 ) -> int:
     """The whole weekly job; returns the exit status. Every failure is one log line, never a traceback."""
-    handlers = runlog.setup(fmt=log_format, log_file=log_file, verbose=verbose)
+    handlers = runlog.setup(fmt=log_format, log_file=log_file, verbose=verbose, quiet=quiet)
     clock = Stopwatch()
     stage = Stage("config")
     try:
@@ -144,7 +146,9 @@ def run_weekly(
         event("config", "%s read", config_path, outcome="ok")
         stage.name = "lock"
         with weekly_lock(Path(config.report.out)):
-            status = _run(config, today or date.today(), deliver, out or sys.stdout, stage)
+            status = _run(
+                config, today or date.today(), deliver, out or (io.StringIO() if quiet else sys.stdout), stage
+            )
     except (ViosauditError, OSError) as exc:
         text = f"{exc.filename or ''}: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
         event(stage.name, "%s", " ".join(text.split()), level=logging.ERROR, outcome="error")
