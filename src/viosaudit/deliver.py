@@ -35,8 +35,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -44,9 +45,18 @@ from viosaudit.config import Secret
 from viosaudit.errors import ConfigError, DeliveryError
 from viosaudit.schema import convert
 
-Security = Literal["starttls", "tls", "none"]
-SECURITY = ("starttls", "tls", "none")
-DEFAULT_PORT = {"starttls": 587, "tls": 465, "none": 25}
+
+class Security(StrEnum):
+    """How the session with the mail server is protected."""
+
+    STARTTLS = "starttls"  # plain connection upgraded before anything is said (port 587)
+    TLS = "tls"  # implicit TLS from the first byte (port 465)
+    NONE = "none"  # clear text: only to a relay on this machine
+
+
+SECURITY = tuple(s.value for s in Security)
+DEFAULT_PORT = {Security.STARTTLS: 587, Security.TLS: 465, Security.NONE: 25}
+REFUSED_KEYS = frozenset({"password", "passwd", "pass", "secret"})  # a secret's value never sits in the file
 Address = Annotated[str, msgspec.Meta(min_length=3, pattern=r"^[^@\s<>,;]+@[^@\s<>,;]+$")]
 Text = Annotated[str, msgspec.Meta(min_length=1)]
 MIB = 1024 * 1024
@@ -58,7 +68,7 @@ class SmtpTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, rename
     host: Text
     sender: Address
     port: Annotated[int, msgspec.Meta(ge=1, le=65535)] | None = None
-    security: Security = "starttls"
+    security: Security = Security.STARTTLS
     ca_file: Text | None = None
     username: Text | None = None
     password_env: Text | None = None
@@ -80,7 +90,7 @@ class DeliveryTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class SmtpSettings:
     host: str
     port: int
-    security: str
+    security: Security
     sender: str
     username: str | None = None
     password: Secret | None = None
@@ -123,7 +133,7 @@ def load_delivery(table: Mapping[str, Any], where: str, env: Mapping[str, str] |
     smtp = document.smtp
     if not document.management and not document.cab:
         raise ConfigError(f"{where}: [delivery] lists no recipient; set management = [...] and/or cab = [...]")
-    if smtp.security == "none" and not is_loopback(smtp.host):
+    if smtp.security is Security.NONE and not is_loopback(smtp.host):
         raise ConfigError(
             f'{where}: [delivery.smtp] security = "none" is allowed only to a mail relay on this machine '
             f'(127.0.0.1, ::1, localhost), not {smtp.host!r}; use "starttls" or "tls"'
@@ -172,7 +182,7 @@ def load_delivery(table: Mapping[str, Any], where: str, env: Mapping[str, str] |
 def _refuse_password(value: Any, trail: str) -> None:
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if str(key).lower() in {"password", "passwd", "pass", "secret"}:
+            if str(key).lower() in REFUSED_KEYS:
                 raise ConfigError(
                     f"{trail}.{key} is not allowed: passwords are never read from the configuration file; "
                     "set password_env to the name of an environment variable, or password_file to a file only "
@@ -308,7 +318,7 @@ class _session:
     def __enter__(self) -> smtplib.SMTP:
         s = self.settings
         local = socket.getfqdn()
-        if s.security == "tls":
+        if s.security is Security.TLS:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                 s.host, s.port, local_hostname=local, timeout=s.timeout, context=tls_context(s.ca_file)
             )
@@ -317,7 +327,7 @@ class _session:
         self.smtp = smtp
         try:
             smtp.ehlo()
-            if s.security == "starttls":
+            if s.security is Security.STARTTLS:
                 if not smtp.has_extn("starttls"):
                     raise DeliveryError(f"{s.where}: the mail server does not offer STARTTLS; not sending in clear")
                 smtp.starttls(context=tls_context(s.ca_file))

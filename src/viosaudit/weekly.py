@@ -146,13 +146,17 @@ def run_weekly(
         event("config", "%s read", config_path, outcome="ok")
         stage.name = "lock"
         with weekly_lock(Path(config.report.out)):
-            status = _run(
-                config, today or date.today(), deliver, out or (io.StringIO() if quiet else sys.stdout), stage
-            )
+            summary_out = out or (io.StringIO() if quiet else sys.stdout)
+            status = _run(config, today or date.today(), deliver, summary_out, stage)
     except (ViosauditError, OSError) as exc:
         text = f"{exc.filename or ''}: {exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
         event(stage.name, "%s", " ".join(text.split()), level=logging.ERROR, outcome="error")
         status = EXIT_ERROR
+    except BaseException as exc:  # a bug or an interrupt: logged here, reported by the CLI
+        event(stage.name, "stopped: %s %s", type(exc).__name__, exc, level=logging.ERROR, outcome="error")
+        event("weekly", "finished without a result", duration_ms=clock.ms, outcome="error", level=logging.ERROR)
+        runlog.close(handlers)
+        raise
     event("weekly", "finished with exit status %d", status, duration_ms=clock.ms, outcome=OUTCOMES[status])
     runlog.close(handlers)
     return status
