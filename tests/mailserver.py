@@ -39,6 +39,7 @@ class MailServer:
     user: str
     password: str
     tls_context: ssl.SSLContext | None = None  # given: STARTTLS offered and required before AUTH
+    implicit_tls: bool = False  # with tls_context: TLS from the first byte (port 465 style) instead
     received: list[Received] = field(default_factory=list)
     logins: list[tuple[str, str, bool]] = field(default_factory=list)
     port: int = 0
@@ -63,7 +64,9 @@ class MailServer:
     def start(self) -> MailServer:
         self.port = free_port()
         kwargs: dict[str, Any] = {"authenticator": self._authenticate}
-        if self.tls_context is not None:
+        if self.tls_context is not None and self.implicit_tls:
+            kwargs.update(ssl_context=self.tls_context, auth_require_tls=False)
+        elif self.tls_context is not None:
             kwargs.update(tls_context=self.tls_context, require_starttls=True, auth_require_tls=True)
         else:
             kwargs.update(auth_require_tls=False)
