@@ -18,7 +18,8 @@ RANK = {
     "rules": 4,
     "plan": 5, "history": 5,
     "render": 6, "records": 6,
-    "pipeline": 7, "changes": 7, "summary": 7, "cli": 8, "__main__": 8, "__init__": 0,
+    "pipeline": 7, "changes": 7, "summary": 7, "deliver": 7, "retention": 7, "runlog": 7, "weekly": 7,
+    "cli": 8, "__main__": 8, "__init__": 0,
 }  # fmt: skip
 
 

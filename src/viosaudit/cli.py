@@ -7,6 +7,7 @@ Exit status (the same for every action):
   2  error: bad arguments, or an unreadable snapshot, catalogue or data file, or a snapshot without
      a single capture; one line says which file, line or field and what was expected; nothing was
      judged and no report is left behind
+  3  (weekly only) the reports were written and kept, but the e-mail delivery failed
 """
 
 from __future__ import annotations
@@ -121,6 +122,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
     args.snapshot = str(collected.snapshot_dir)
     status = _cmd_report(args)
     return EXIT_PARTIAL if collected.partial and status == EXIT_OK else status
+
+
+def _cmd_weekly(args: argparse.Namespace) -> int:
+    from viosaudit.weekly import run_weekly
+
+    return run_weekly(
+        Path(args.config),
+        today=args.today,
+        log_format=args.log_format,
+        log_file=Path(args.log_file) if args.log_file else None,
+        verbose=args.verbose,
+        quiet=args.quiet,
+        deliver=args.deliver,
+    )
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -369,6 +384,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(p)
     _report_arguments(p)
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "weekly",
+        help="unattended: collect, report, e-mail the reports, prune old ones (docs/weekly.md); "
+        "exit 3: reports written but not delivered",
+    )
+    p.add_argument("--config", required=True, help="TOML: the collection settings plus [report] and [delivery]")
+    p.add_argument("--today", help="judge as of this date, YYYY-MM-DD (default: today)")
+    p.add_argument("--log-format", choices=("text", "json"), default="text", help="log lines as text or JSON lines")
+    p.add_argument("--log-file", help="also append the log lines to this file (created 0600)")
+    p.add_argument("--verbose", action="store_true", help="also log every collected command")
+    p.add_argument(
+        "--quiet", action="store_true", help="print only warnings and errors (for cron); the log file gets all"
+    )
+    p.add_argument(
+        "--deliver", action=argparse.BooleanOptionalAction, default=True, help="send the e-mails (default: yes)"
+    )
+    p.set_defaults(func=_cmd_weekly)
 
     p = sub.add_parser(
         "import", help="add an archive written by viosaudit-capture.ksh, or a folder of captures, to a snapshot"

@@ -36,7 +36,7 @@ import getpass
 import os
 import sys
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -275,6 +275,7 @@ def load_settings(
     *,
     interactive: bool | None = None,
     prompt: Callable[[str], str] = getpass.getpass,
+    other_tables: Collection[str] = (),
 ) -> CollectSettings:
     """Read the TOML file (if any) and resolve every setting: flag > ``VIOSAUDIT_*`` env > TOML > default.
 
@@ -284,13 +285,15 @@ def load_settings(
         env: the environment (default ``os.environ``).
         interactive: whether a password prompt may be shown (default: stdin is a TTY).
         prompt: how to ask for a password (default ``getpass.getpass``).
+        other_tables: top-level tables another reader owns (``weekly``: ``report``, ``delivery``); skipped here.
 
     Raises:
         ConfigError: the file is unreadable, holds a password or an unknown key, or a value is invalid.
     """
     env = os.environ if env is None else env
     flags = flags or {}
-    data = _read_toml(path) if path is not None else {}
+    data = read_toml(path) if path is not None else {}
+    data = {key: value for key, value in data.items() if key not in other_tables}
     where = str(path) if path is not None else "configuration"
     _reject_passwords(data, where)
     document = convert(data, ConfigFile, where, ConfigError, tables=True, choices=CHOICES)
@@ -334,7 +337,7 @@ def load_settings(
     )
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:

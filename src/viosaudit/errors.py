@@ -85,3 +85,7 @@ class CommandTimeout(CollectError):
 
 class RenderError(ViosauditError):
     """A report could not be rendered."""
+
+
+class DeliveryError(ViosauditError):
+    """The reports were written but could not be delivered (mail server unreachable, login refused...)."""
