@@ -32,7 +32,10 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from make_sample_data import scaled_systems, write_services, write_snapshot  # noqa: E402
 
-STAGES = ("manifest", "read+verify", "parse", "assemble", "rules", "plan", "view", "pdf", "workbook", "evidence")
+STAGES = (
+    "manifest", "read+verify", "parse", "assemble", "rules", "plan", "history", "view", "pdf", "html", "workbook",
+    "evidence", "changes",
+)  # fmt: skip
 REPORTS = ("pdf", "workbook", "evidence", "html")
 TODAY = "2026-11-25"
 VIOSAUDIT = [sys.executable, "-m", "viosaudit"]
@@ -76,7 +79,8 @@ def read_bytes_seconds(snapshot: Path) -> tuple[float, int]:
 
 def run_job(snapshot: Path, services: Path, out: Path, timings: Path, without: str = "") -> tuple[float, float, int]:
     """Run the main job as its own process: (wall seconds, peak RSS MiB, exit status)."""
-    env = dict(os.environ, VIOSAUDIT_TIMINGS=str(timings))
+    # the run is recorded in a history store of its own, as a first weekly run would be
+    env = dict(os.environ, VIOSAUDIT_TIMINGS=str(timings), VIOSAUDIT_DB=str(out.parent / f"{out.name}.sqlite"))
     job = ["report", str(snapshot), "--services", str(services), "--out", str(out), "--today", TODAY]
     command = [sys.executable, "-c", WITHOUT, without, *job] if without else [*VIOSAUDIT, *job]
     started = time.perf_counter()
