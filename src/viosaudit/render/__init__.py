@@ -102,8 +102,15 @@ def write_reports(
             staging = staging_dir(out_dir)
             try:
                 site = load_site(user_dir)
-                # the workbook in a forked child while the PDFs and the HTML report are written here
+                # the workbook in a forked child while the PDFs, the HTML report and most of the evidence
+                # zip are written here; the zip takes the workbook last (render/parallel.py)
                 workbook = Child("workbook", lambda: write_xlsx(view, staging / XLSX_NAME), staging)
+                xlsx_done: list[Path] = []
+
+                def wait_workbook() -> tuple[Path]:
+                    xlsx_done.append(workbook.wait())
+                    return (xlsx_done[0],)
+
                 try:
                     with stage("pdf"):
                         pdf = write_pdf(view, staging / PDF_NAME, user_dir=user_dir, site=site)
@@ -119,19 +126,20 @@ def write_reports(
                         for path, (_name, write) in zip(machine, extra_files, strict=True):
                             with path.open("w", encoding="utf-8", newline="") as handle:
                                 write(handle)
+                    with stage("evidence"):
+                        evidence = write_evidence(
+                            view,
+                            snapshot,
+                            findings,
+                            staging / EVIDENCE_NAME,
+                            attachments=(pdf, html, *extra),
+                            late_attachments=wait_workbook,
+                            user_dir=user_dir,
+                        )
                 except BaseException:
                     workbook.abandon()
                     raise
-                xlsx = workbook.wait()
-                with stage("evidence"):
-                    evidence = write_evidence(
-                        view,
-                        snapshot,
-                        findings,
-                        staging / EVIDENCE_NAME,
-                        attachments=(pdf, html, *extra, xlsx),
-                        user_dir=user_dir,
-                    )
+                xlsx = xlsx_done[0] if xlsx_done else workbook.wait()
                 written = (pdf, html, *extra, xlsx, evidence, *machine)
                 for path in written:
                     path.chmod(FILE_MODE)
