@@ -1092,7 +1092,7 @@ def scaled_systems(vios: int, clients_per_vios: int = 20) -> tuple[SystemDef, ..
             replace(
                 template,
                 name=f"{template.name}-{tag}",
-                serial=f"{template.serial[:3]}{n:04X}",
+                serial=f"{chr(ord('A') + len(out) % len(SYSTEMS))}{n:06X}",  # unique: a letter per template
                 mac_prefix=f"{(int(template.mac_prefix, 16) + n * 0x10000) & 0xFFFFFFFF:08X}",
                 wwpn_id=(template.wwpn_id + n) & 0xFFF,
                 vios=vioses,
