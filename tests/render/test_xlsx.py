@@ -14,7 +14,7 @@ from viosaudit.render.sheets import LINE_HEIGHT, MAX_LINES, STATUS_COLOURS, Colu
 from viosaudit.render.view import ReportView
 from viosaudit.render.xlsx import DECISIONS, write_xlsx
 
-SHEETS = ["Summary", "Findings", "Changes", "Plans", "Inventory", "Gaps"]
+SHEETS = ["Summary", "Findings", "Passed checks", "Changes", "Plans", "Inventory", "Gaps"]
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,14 @@ def test_sheets_frozen_filtered(book: Workbook, view: ReportView) -> None:
     for name in SHEETS[1:]:
         assert book[name].auto_filter.ref, name
     assert book["Summary"]["B3"].value == "ACTION NEEDED"
-    assert book["Findings"].max_row == 1 + 7
+    open_rows = [f for f in view.findings if f.status != "PASS"]
+    assert book["Findings"].max_row == 1 + len(open_rows) and len(open_rows) == 6
     assert book["Inventory"].max_row == 1 + 3 + 5 + 6
-    assert [r["Key"] for r in rows(book, "Findings")] == [f.key for f in view.findings]
+    assert [r["Key"] for r in rows(book, "Findings")] == [f.key for f in open_rows]
+    # the passed checks on their own sheet, with what proves them
+    passed = rows(book, "Passed checks")
+    assert [r["Key"] for r in passed] == [f.key for f in view.passed_findings] and passed
+    assert all(r["Verdict"] == "PASS" and r["Evidence (file:lines)"] for r in passed)
 
 
 def test_verdicts_and_severities_coloured(book: Workbook) -> None:
@@ -54,16 +59,19 @@ def test_verdicts_and_severities_coloured(book: Workbook) -> None:
             cell = ws.cell(row=r, column=col)
             assert cell.fill.fgColor.rgb[-6:] == STATUS_COLOURS[cell.value][0], (cell.coordinate, cell.value)
             seen.add(cell.value)
-    assert {"FAIL", "PASS", "ACCEPTED (FAIL)"} <= seen
+    assert {"FAIL", "UNKNOWN", "ACCEPTED (FAIL)"} <= seen
+    passed = book["Passed checks"].cell(row=2, column=column(book, "Passed checks", "Verdict"))
+    assert passed.value == "PASS" and passed.fill.fgColor.rgb[-6:] == STATUS_COLOURS["PASS"][0]
     assert book["Summary"]["B3"].fill.fgColor.rgb[-6:] == STATUS_COLOURS["ACTION NEEDED"][0]
 
 
 def test_apar_and_references_are_hyperlinks(book: Workbook, view: ReportView) -> None:
     ws = book["Findings"]
     apar, refs = column(book, "Findings", "APAR"), column(book, "Findings", "References")
-    linked = [f for f in view.findings if f.apar and f.references]
+    shown = [f for f in view.findings if f.status != "PASS"]  # the Findings sheet's rows
+    linked = [f for f in shown if f.apar and f.references]
     assert linked
-    for r, f in enumerate(view.findings, start=2):
+    for r, f in enumerate(shown, start=2):
         cell = ws.cell(row=r, column=apar)
         if f in linked:
             assert cell.value == f.apar and cell.hyperlink.target == f.references[0]

@@ -160,6 +160,23 @@ def _finding_row(f: FindingRow, detected: date | None) -> tuple[Value, ...]:
     )
 
 
+PASSED_COLUMNS = (
+    Column("Key", 30),
+    Column("Verdict", 9, "status"),
+    Column("Title", 50),
+    Column("Server", 16),
+    Column("Subject", 24),
+    Column("Rule", 22),
+    Column("Detected", 12, "date"),
+    Column("Evidence (file:lines)", 40),
+)
+
+
+def _passed_row(f: FindingRow, detected: date | None) -> tuple[Value, ...]:
+    """A passed check: what was checked, where, and the evidence; its texts stay in the HTML report and zip."""
+    return (f.key, f.status, f.title, f.managed_system, f.subject, f.rule_id, detected, lines(f.evidence))
+
+
 # ---------------------------------------------------------------- Changes and Plans
 
 CHANGE_COLUMNS = (
@@ -345,17 +362,21 @@ def sheets(view: ReportView) -> tuple[Sheet, ...]:
     """The workbook, sheet by sheet, in order. A new sheet is one more ``Sheet`` here."""
     captured = parse_when(view.captured_at)
     detected = captured.date() if captured else None
+    # Findings: what the CAB works on (failed, unknown, accepted) with every column; the passed checks, most
+    # rows of a large estate, on a sheet of their own with the columns that prove them
+    open_rows = tuple(row for group in view.open_findings for row in group.findings)
     finding_columns: tuple[Column, ...] = FINDING_COLUMNS
-    finding_rows: Iterable[Sequence[Value]] = (_finding_row(f, detected) for f in view.findings)
+    finding_rows: Iterable[Sequence[Value]] = (_finding_row(f, detected) for f in open_rows)
     history: tuple[Sheet, ...] = ()
     if view.history.kept:  # "Open since" / "Days open" on Findings, a "Since last run" sheet (render/xlsx_history)
         finding_columns = (*FINDING_COLUMNS, Column("Open since", 12, "date"), Column("Days open", 9))
-        since = open_since_cells(view.history, view.findings)
+        since = open_since_cells(view.history, open_rows)
         finding_rows = ((*row, *cells) for row, cells in zip(finding_rows, since, strict=True))
         history = (Sheet(SINCE_SHEET, [Column(h, w) for h, w in SINCE_COLUMNS], since_rows(view.history)),)
     return (
         Sheet("Summary", SUMMARY_COLUMNS, _summary_rows(view), auto_filter=False),
         Sheet("Findings", finding_columns, finding_rows, freeze_columns=1),
+        Sheet("Passed checks", PASSED_COLUMNS, (_passed_row(f, detected) for f in view.passed_findings)),
         Sheet(
             "Changes",
             CHANGE_COLUMNS,
