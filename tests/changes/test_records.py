@@ -120,9 +120,10 @@ def test_p7_branch_d_on_vios_2_2_4_with_no_catalogued_fix_is_an_upgrade(reported
     assert "Upgrade p7d-vios1 to VIOS 4.1.1 (in fix support until 2027-12-31, IBM estimate)" in plan
     assert "check on Fix Central that the level installed carries them" in plan
     assert "`viosbr -backup -file p7d-vios1-pre-upgrade`" in plan
-    assert "`viosupgrade -l -i <mksysb image of the VIOS 4.1.1 level> -a hdisk1`" in plan
+    assert "`viosupgrade -l -i /home/padmin/vios-4.1.1.mksysb -a hdisk1`" in plan
     assert "Fix to install" not in plan and "Patch p7d-vios1" not in plan and "emgr" not in plan
     assert "`bootlist -mode normal hdisk0`, `shutdown -restart`" in backout and "emgr" not in backout
     assert "About 4 hours, including an outage of about 3 hours" in body["description"]
     assert "VIOS in upgrade order: 1. p7d-vios1 (level now 2.2.4.23)" in body["description"]
+    assert "has a single I/O server, so upgrading it stops the virtual machines it serves" in body["description"]
     assert "viosupgrade -l -q" in body["test_plan"] and "emgr" not in body["test_plan"]

@@ -119,7 +119,7 @@ def test_dual_upgrade_runbook_backup_first_viosupgrade_on_the_free_disk_and_back
     plan = "\n".join(row.implementation_plan)
     assert "`viosbr -backup -file v2-pre-upgrade`" in plan and "`viosbr -backup -file v1-pre-upgrade`" in plan
     assert "copy /home/padmin/cfgbackups/v2-pre-upgrade.tar.gz off the VIOS" in plan
-    assert "`viosupgrade -l -i <mksysb image of the VIOS 4.1.1 level> -a hdisk9`" in plan  # v2's free disk
+    assert "`viosupgrade -l -i /home/padmin/vios-4.1.1.mksysb -a hdisk9`" in plan  # v2's free disk
     assert "`unmirrorios hdisk1`" in plan and "-a hdisk1`" in plan  # v1: the rootvg mirror split
     # the rolling order stays: confirm the backup SEA, v2 first, every path back before v1
     assert (
@@ -148,11 +148,20 @@ def test_single_vios_on_2_2_4_is_upgraded_in_an_outage_after_reaching_viosupgrad
     (row,) = rows(plan_with(estate, findings))
     plan = "\n".join(row.implementation_plan)
     assert plan.index("Shut down the client partitions cleanly: pay") < plan.index("older than VIOS 2.2.6.30")
-    assert "`viosupgrade -t bosinst -n solo -m <mksysb resource of VIOS 4.1.1> -p <its SPOT> -a hdisk1`" in plan
-    assert plan.index("older than VIOS 2.2.6.30") < plan.index("Upgrade solo to VIOS 4.1.1: `viosupgrade -l -i")
+    assert "`viosupgrade -t bosinst -n solo -m vios-4.1.1_mksysb -p vios-4.1.1_spot -a hdisk1`" in plan
+    assert plan.index("older than VIOS 2.2.6.30") < plan.index("Upgrade solo to VIOS 4.1.1: copy the mksysb image")
     assert "over a VIOS 2.2 level; where it cannot, go through VIOS 3.1 first" in plan
     assert "Patch solo" not in plan and "emgr" not in plan
     backout = "\n".join(row.backout_plan)
     assert "`bootlist -mode normal hdisk0`, `shutdown -restart`" in backout
     assert "solo comes back on VIOS 2.2.4.23 (or the 2.2.6 level it was updated to first)" in backout
     assert "Restart pay" in backout
+
+
+def test_upgrade_without_disk_data_says_how_to_find_the_free_disk_and_old_rootvg() -> None:
+    estate = dual().build()  # lspv not collected: no free disk nor rootvg disk known
+    (row,) = rows(plan_with(estate, out_of_support(estate, "v1", "v2") + exposed(estate, "v1", "v2")))
+    plan = "\n".join(row.implementation_plan)
+    assert "`lspv -free` lists the free disks of v2; use one as large as rootvg" in plan
+    assert "`viosupgrade -l -i /home/padmin/vios-4.1.1.mksysb` with `-a` the free disk chosen above" in plan
+    assert "`bootlist -mode normal` with the disk `lspv` shows in old_rootvg" in "\n".join(row.backout_plan)
