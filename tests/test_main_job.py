@@ -210,7 +210,7 @@ def test_reports_name_real_vios_disks_and_adapters_never_placeholders(sample_run
     found = {where: PLACEHOLDER.findall(text) for where, text in texts.items() if PLACEHOLDER.search(text)}
     assert not found, found
     plans = " ".join(v for k, v in texts.items() if k.startswith("changes/"))
-    assert "`viosbr -backup -file p8b-vios2-pre-change`" in plans and "`entstat -all ent6 | grep -i state`" in plans
+    assert "`viosbr -backup -file p8b-vios2-pre-upgrade`" in plans and "`entstat -all ent6 | grep -i state`" in plans
 
 
 def test_evidence_zip_hashes_match_and_hold_raw_output(sample_run: tuple[int, str, Path]) -> None:

@@ -99,3 +99,31 @@ def test_text_longer_than_its_field_is_cut_with_a_marker() -> None:
         "risk: int, expected a string",
         "type: 'urgent' is not one of normal, standard, emergency",
     ]
+
+
+def test_p7_branch_d_on_vios_2_2_4_with_no_catalogued_fix_is_an_upgrade(reported: Path) -> None:
+    """Its only VIOS is on a line out of fix support and the catalogue names no fix for 2.2.4: the record
+    drafts a new installation of the newest line in support, not a patch, with its own back-out."""
+    folder = reported / "changes" / "PROP-01" / "record"
+    body = json.loads((folder / "servicenow.json").read_text(encoding="utf-8"))
+    assert body["cmdb_ci"] == "P7-BRANCH-D" and body["type"] == "normal"
+    assert body["short_description"].startswith("PROP-01 P7-BRANCH-D: Upgrade 1 VIOS on P7-BRANCH-D")
+    assert (
+        (folder / "change.md")
+        .read_text(encoding="utf-8")
+        .startswith(
+            "# PROP-01: Upgrade 1 VIOS on P7-BRANCH-D to a release line in IBM fix support (VIOS 2.2.4 "
+            "out of fix support since before 2023-11-30; closes IV89070, IV91339, IV96553 and 2 more)\n"
+        )
+    )
+    plan, backout = body["implementation_plan"], body["backout_plan"]
+    assert "Upgrade p7d-vios1 to VIOS 4.1.1 (in fix support until 2027-12-31, IBM estimate)" in plan
+    assert "check on Fix Central that the level installed carries them" in plan
+    assert "`viosbr -backup -file p7d-vios1-pre-upgrade`" in plan
+    assert "`viosupgrade -l -i /home/padmin/vios-4.1.1.mksysb -a hdisk1`" in plan
+    assert "Fix to install" not in plan and "Patch p7d-vios1" not in plan and "emgr" not in plan
+    assert "`bootlist -mode normal hdisk0`, `shutdown -restart`" in backout and "emgr" not in backout
+    assert "About 4 hours, including an outage of about 3 hours" in body["description"]
+    assert "VIOS in upgrade order: 1. p7d-vios1 (level now 2.2.4.23)" in body["description"]
+    assert "has a single I/O server, so upgrading it stops the virtual machines it serves" in body["description"]
+    assert "viosupgrade -l -q" in body["test_plan"] and "emgr" not in body["test_plan"]

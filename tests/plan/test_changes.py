@@ -203,5 +203,6 @@ def test_a_change_that_only_moves_off_an_unsupported_release_is_an_upgrade_not_a
     (upgrade,) = rows(plan_of(estate, out_of_support(estate, "v1", "v2")))
     assert upgrade.title.startswith("Upgrade 2 VIOS on S to a release line in IBM fix support")
     assert "VIOS 3.1.4 out of fix support since 2026-04-30" in upgrade.title
-    (patch,) = rows(plan_of(estate, out_of_support(estate, "v1", "v2") + exposed(estate, "v1", "v2")))
-    assert patch.title.startswith("Patch 2 VIOS on S (IV91339")
+    # an APAR with a catalogued interim fix can be fixed in place: still a patch
+    (patch,) = rows(plan_of(estate, out_of_support(estate, "v1", "v2") + exposed(estate, "v1", "v2", apar="IJ37503")))
+    assert patch.title.startswith("Patch 2 VIOS on S (IJ37503")

@@ -18,7 +18,14 @@ from dataclasses import dataclass
 
 from viosaudit.business import BusinessService
 from viosaudit.model import Estate
-from viosaudit.plan.changes import Outage, PatchStep, ProposedChange, outage_partitions, propose_changes
+from viosaudit.plan.changes import (
+    Outage,
+    PatchStep,
+    ProposedChange,
+    outage_partitions,
+    propose_changes,
+    upgrade_target,
+)
 from viosaudit.plan.gaps import DataGap, data_gaps
 from viosaudit.plan.services import Effect, ServiceEffect
 from viosaudit.plan.status import (
@@ -126,7 +133,8 @@ def build_plan(estate: Estate, findings: Iterable[Finding], ctx: RuleContext) ->
     ordered = worst_first(findings)
     judge = Judge(estate, ordered, topology)
     vios = tuple(judge.vios[v.key] for v in sorted(estate.vioses, key=lambda v: (v.managed_system, v.name)))
-    changes = propose_changes(estate, judge, topology, ctx.services, ctx.catalogue)
+    target = upgrade_target(ctx.lifecycle, ctx.today)
+    changes = propose_changes(estate, judge, topology, ctx.services, ctx.catalogue, target)
     gaps = data_gaps(estate)
     vios_unknown = sum(1 for v in vios if v.status is EntityStatus.UNKNOWN)
     failed_gaps = any(not g.expected for g in gaps)

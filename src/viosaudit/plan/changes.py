@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 
 from viosaudit.business import BusinessService
@@ -21,9 +22,15 @@ from viosaudit.plan.services import Effect, ServiceEffect, service_effects
 from viosaudit.plan.status import Design, EntityStatus, Judge
 from viosaudit.rules.base import Finding, Severity, SubjectKind, Verdict
 from viosaudit.rules.catalogue import Catalogue
+from viosaudit.rules.lifecycle import Lifecycle, ReleaseLine, Support
 from viosaudit.rules.topology import Topology
 
 HOURS_PER_VIOS = 1  # install + reboot + path checks, one VIOS at a time (an estimate, shown as such)
+# viosbr backup, viosupgrade onto an alternate disk, configuration restored, reboot, checks (an estimate)
+HOURS_PER_UPGRADE = 3
+# the first level with the viosupgrade command on the VIOS itself (IBM: VIOS 2.2.6.30); older levels are
+# updated to the latest 2.2.6 fix pack first, or upgraded from the NIM master
+VIOSUPGRADE_FROM = Level((2, 2, 6, 30))
 ROOTVG = "rootvg"  # the VIOS's own volume group, as lspv names it
 
 
@@ -31,7 +38,14 @@ class ChangeKind(StrEnum):
     """What a change does to the VIOS: install fixes on its release line, or move it to another line."""
 
     PATCH = "patch"  # fix packs, interim fixes or settings (any APAR or configuration finding)
-    UPGRADE = "upgrade"  # only lifecycle findings: the release line is out of (or leaving) IBM fix support
+    # only lifecycle findings (the release line is out of, or leaving, IBM fix support), or every VIOS to
+    # patch is out of fix support and the catalogue names no fix (level or interim fix) for its line
+    UPGRADE = "upgrade"
+
+    @property
+    def hours_per_vios(self) -> int:
+        """How long one VIOS takes (and its single-pathed clients are without I/O), an estimate."""
+        return HOURS_PER_UPGRADE if self is ChangeKind.UPGRADE else HOURS_PER_VIOS
 
 
 class OrderReason(StrEnum):
@@ -80,6 +94,19 @@ class ChangeFix:
 
 
 @dataclass(frozen=True, slots=True)
+class UpgradeTarget:
+    """The release line an UPGRADE moves to (the newest whose End of Fix Support is still ahead, from the
+    lifecycle data) and what the APAR catalogue says of each APAR of the change on that line."""
+
+    release: str
+    eofs: date
+    estimated: bool  # IBM marks the EoFS date estimated
+    fixed: tuple[tuple[str, Level], ...]  # APAR and the level of the target line that carries its fix
+    affected: tuple[str, ...]  # the catalogue lists the target line as affected, with no fixed level
+    unknown: tuple[str, ...]  # the catalogue says nothing of the target line: check on Fix Central
+
+
+@dataclass(frozen=True, slots=True)
 class ProposedChange:
     change_id: str
     system: ManagedSystem
@@ -96,6 +123,7 @@ class ProposedChange:
     likelihoods: tuple[str, ...]  # the rules' likelihood of each finding left open (risk of not doing)
     window_hours: int
     kind: ChangeKind = ChangeKind.PATCH
+    target: UpgradeTarget | None = None  # for an UPGRADE: where to (None: no line in fix support known)
 
     @property
     def dual(self) -> bool:
@@ -114,12 +142,14 @@ class _Planner:
         topology: Topology,
         services: Mapping[str, BusinessService],
         catalogue: Catalogue,
+        target: ReleaseLine | None = None,
     ) -> None:
         self.estate = estate
         self.judge = judge
         self.topo = topology
         self.services = services
         self.catalogue = catalogue
+        self.target = target
 
     def dependants(self, vios: Vios) -> tuple[tuple[str, ...], bool]:
         """Clients that lose some I/O while ``vios`` reboots (the certain ones and those that may, where
@@ -167,7 +197,9 @@ class _Planner:
         hit = Effect.STOPPED if design is not Design.DUAL else Effect.ONE_PATH
         effect_of = {name: Effect.NOT_RUNNING for name in (c.name for c in stopped)}
         effect_of.update({name: hit for name in out})
-        hours = HOURS_PER_VIOS * len(to_patch)
+        kind = self._kind(closing, to_patch)
+        per_vios = kind.hours_per_vios
+        hours = per_vios * len(to_patch)
         return ProposedChange(
             change_id="",
             system=system,
@@ -176,15 +208,55 @@ class _Planner:
             steps=self._steps(design, to_patch, partners, depends, out),
             partners=partners,
             unknown_partners=tuple(v for v in partners if self.judge.vios[v.key].status is EntityStatus.UNKNOWN),
-            outage=Outage(out, HOURS_PER_VIOS, assumed) if out else None,
+            outage=Outage(out, per_vios, assumed) if out else None,
             not_running=stopped,
             services=service_effects(self.services, touched, effect_of),
             fixes=self._fixes(closing, to_patch),
             findings=closing,
             likelihoods=tuple(f.risk.likelihood for f in closing if f.risk),
             window_hours=hours if design is Design.DUAL else hours + 1,
-            kind=ChangeKind.UPGRADE if all(_support(f) for f in closing) else ChangeKind.PATCH,
+            kind=kind,
+            target=self._target(closing) if kind is ChangeKind.UPGRADE else None,
         )
+
+    def _kind(self, closing: tuple[Finding, ...], to_patch: list[Vios]) -> ChangeKind:
+        """UPGRADE when every closing finding is a lifecycle one, or when every VIOS to patch is on a line
+        out of fix support and no APAR of the change has a catalogued fix (level or interim fix) for that
+        line: there is nothing to install in place. Any in-place fix keeps it a PATCH."""
+        if all(_support(f) for f in closing):
+            return ChangeKind.UPGRADE
+        for vios in to_patch:
+            mine = [f for f in closing if _on(f, vios)]
+            if not any(_support(f) == Support.OUT_OF_SERVICE for f in mine):
+                return ChangeKind.PATCH
+            release = vios.level.value.release if vios.level.ok and vios.level.value else None
+            for f in mine:
+                if f.apar and f.apar in self.catalogue:
+                    fix = self.catalogue.get(f.apar).fix_for(release)
+                    if fix.levels or fix.ifixes:
+                        return ChangeKind.PATCH
+        return ChangeKind.UPGRADE
+
+    def _target(self, closing: tuple[Finding, ...]) -> UpgradeTarget | None:
+        """The target line and, per APAR, whether the catalogue (the record or a sibling, one APAR per
+        line) gives a fixed level on it, lists it as affected without one, or says nothing."""
+        line = self.target
+        if line is None or line.eofs is None:
+            return None
+        fixed: list[tuple[str, Level]] = []
+        affected: list[str] = []
+        unknown: list[str] = []
+        for apar_id in dict.fromkeys(f.apar for f in closing if f.apar):
+            family = self.catalogue.family(apar_id) if apar_id in self.catalogue else ()
+            ranges = [r for a in family for r in a.level_ranges if r.release == line.line]
+            levels = [r.fixed for r in ranges if r.fixed is not None]
+            if levels:
+                fixed.append((apar_id, max(levels)))
+            elif ranges or any(fr.release == line.line for a in family for fr in a.fileset_ranges):
+                affected.append(apar_id)
+            else:
+                unknown.append(apar_id)
+        return UpgradeTarget(line.line, line.eofs, line.eofs_estimated, tuple(fixed), tuple(affected), tuple(unknown))
 
     def _steps(
         self,
@@ -273,6 +345,16 @@ class _Planner:
         return tuple(fixes)
 
 
+def _on(finding: Finding, vios: Vios) -> bool:
+    return finding.subject.serial == vios.key.serial and finding.subject.partition_id == vios.key.partition_id
+
+
+def upgrade_target(lifecycle: Lifecycle, today: date) -> ReleaseLine | None:
+    """The newest release line whose End of Fix Support is still ahead on ``today`` (None: none is)."""
+    ahead = [r for r in lifecycle.releases if r.eofs is not None and r.eofs > today]
+    return max(ahead, key=lambda r: Level.parse(r.line), default=None)
+
+
 def _support(finding: Finding) -> str | None:
     """The fix-support status a lifecycle finding carries (its ``support`` fact); None for others."""
     return dict(finding.facts).get("support")
@@ -293,10 +375,12 @@ def propose_changes(
     topology: Topology,
     services: Mapping[str, BusinessService],
     catalogue: Catalogue,
+    target: ReleaseLine | None = None,
 ) -> tuple[ProposedChange, ...]:
     """One change per managed system with a VIOS that fails a rule (not formally accepted), worst
-    first, then by system name; numbered PROP-01, PROP-02, ..."""
-    planner = _Planner(estate, judge, topology, services, catalogue)
+    first, then by system name; numbered PROP-01, PROP-02, ... ``target`` is the release line an
+    upgrade moves to (``upgrade_target``)."""
+    planner = _Planner(estate, judge, topology, services, catalogue, target)
     found = [c for s in sorted(estate.systems, key=lambda s: s.name) if (c := planner.change(s)) is not None]
     found.sort(key=lambda c: (min(f.severity.rank for f in c.findings), c.system.name))
     return tuple(replace(c, change_id=f"PROP-{n:02d}") for n, c in enumerate(found, start=1))

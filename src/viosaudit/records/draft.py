@@ -137,10 +137,16 @@ def test_plan(ch: ChangeRow, clients: Mapping[str, ClientRow]) -> tuple[str, ...
         nxt = ch.patch_order[i + 1].vios if i + 1 < len(ch.patch_order) else ""
         head = f"After {p.vios} is back, before touching {nxt}:" if nxt else f"After {p.vios} is back:"
         lines.append(head)
-        lines.append(
-            f"  - `ioslevel` on {p.vios} shows the new level; `emgr -l` (oem_setup_env) lists each interim "
-            "fix installed in state S (not Q: reboot pending, not B: broken)."
-        )
+        if ch.upgrade:
+            lines.append(
+                f"  - `ioslevel` on {p.vios} shows the {ch.target or 'target'} level; `viosupgrade -l -q` reports "
+                "the configuration restore complete; `bootinfo -b` (oem_setup_env) names the new disk."
+            )
+        else:
+            lines.append(
+                f"  - `ioslevel` on {p.vios} shows the new level; `emgr -l` (oem_setup_env) lists each interim "
+                "fix installed in state S (not Q: reboot pending, not B: broken)."
+            )
         lines.append(
             f"  - `lsmap -all` on {p.vios}: every VTD `Status Available`, same mappings as {p.vios}-vscsi.before."
         )
@@ -192,7 +198,7 @@ def draft(ch: ChangeRow, view: ReportView, *, assignment_group: str = "") -> Cha
             ch.statement,
             "",
             f"Managed system: {ch.managed_system} (serial {ch.serial}), {words(ch.design)}.",
-            f"VIOS in patch order: {levels}.",
+            f"VIOS in {'upgrade' if ch.upgrade else 'patch'} order: {levels}.",
             f"Window needed: {ch.window}",
             "Outage: "
             + (

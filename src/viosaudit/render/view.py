@@ -129,6 +129,7 @@ class PatchStepRow:
     spare_known: bool  # lspv and lsmap -all were read (so "" means: no free disk)
     rootvg: tuple[str, ...]  # the disks of rootvg: with two, a mirror to split for the copy
     sea_first: bool  # the first of several, chosen as the SEA backup: confirm its role first
+    below_viosupgrade: bool = False  # its level is known and older than the first with viosupgrade
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +165,8 @@ class ChangeRow:
     decided_on: str = ""  # ISO date
     cab_comment: str = ""
     decision_text: str = ""  # "Approved by J. Smith on 2026-12-03 (as PROP-02): ..." or ""
+    upgrade: bool = False  # an upgrade to another release line (a new installation), not a patch
+    target: str = ""  # for an upgrade: "VIOS 4.1.1", or "" when the lifecycle data names no line in support
 
     @property
     def dual(self) -> bool:

@@ -11,7 +11,7 @@ from jinja2 import Environment, TemplateError
 from viosaudit.decisions import CabDecision, change_key
 from viosaudit.errors import RenderError
 from viosaudit.plan import Plan, ProposedChange
-from viosaudit.plan.changes import OrderReason, PatchStep
+from viosaudit.plan.changes import VIOSUPGRADE_FROM, ChangeKind, OrderReason, PatchStep
 from viosaudit.plan.services import ServiceEffect
 from viosaudit.render.view import ChangeRow, PatchStepRow, ServiceImpact
 from viosaudit.render.wording import (
@@ -20,6 +20,8 @@ from viosaudit.render.wording import (
     risk_of_doing,
     risk_of_not_doing,
     step_note,
+    target_name,
+    upgrade_text,
     window,
     words,
 )
@@ -53,10 +55,14 @@ def _step(step: PatchStep) -> PatchStepRow:
         spare_known=spare is not None,
         rootvg=step.rootvg,
         sea_first=step.reason in SEA_FIRST,
+        below_viosupgrade=bool(level.ok and level.value and level.value < VIOSUPGRADE_FROM),
     )
 
 
 def change_row(ch: ProposedChange, plan: Plan) -> ChangeRow:
+    upgrade = ch.kind is ChangeKind.UPGRADE
+    # an upgrade's own target line says what the lifecycle findings' remediation says
+    lifecycle = {f.title for f in ch.findings if "support" in dict(f.facts)}
     return ChangeRow(
         change_id=ch.change_id,
         title=change_title(ch),
@@ -73,8 +79,8 @@ def change_row(ch: ProposedChange, plan: Plan) -> ChangeRow:
         risk_of_not_doing=risk_of_not_doing(ch),
         services=service_impacts(ch.services),
         window=window(ch),
-        fixes=tuple(fix_text(f) for f in ch.fixes if f.apars),
-        also=tuple(fix_text(f) for f in ch.fixes if not f.apars),
+        fixes=(upgrade_text(ch),) if upgrade else tuple(fix_text(f) for f in ch.fixes if f.apars),
+        also=tuple(fix_text(f) for f in ch.fixes if not f.apars and not (upgrade and f.title in lifecycle)),
         unknown_partners=tuple(v.name for v in ch.unknown_partners),
         owners=and_list(ch.owners, limit=4),
         implementation_plan=(),
@@ -82,6 +88,8 @@ def change_row(ch: ProposedChange, plan: Plan) -> ChangeRow:
         finding_keys=tuple(f.key for f in ch.findings),
         decision="",
         change_key=change_key(f.key for f in ch.findings),
+        upgrade=upgrade,
+        target=target_name(ch.target),
     )
 
 

@@ -11,6 +11,8 @@ from viosaudit.render.wording.change import (
     risk_of_doing,
     risk_of_not_doing,
     step_note,
+    target_name,
+    upgrade_text,
     window,
 )
 from viosaudit.render.wording.page1 import accepted_lines, headline, meaning, recommendations
@@ -42,6 +44,8 @@ __all__ = [
     "risk_of_doing",
     "risk_of_not_doing",
     "step_note",
+    "target_name",
+    "upgrade_text",
     "vios_data",
     "window",
     "words",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from viosaudit.plan import Plan, ProposedChange
-from viosaudit.plan.changes import HOURS_PER_VIOS, ChangeFix, ChangeKind, OrderReason, PatchStep
+from viosaudit.plan.changes import ChangeFix, ChangeKind, OrderReason, PatchStep, UpgradeTarget
 from viosaudit.render.wording.words import defects_phrase, interrupted, likelihood_span, words
 from viosaudit.rules.base import Finding
 from viosaudit.rules.lifecycle import Support
@@ -19,11 +19,54 @@ def _apars(findings: Iterable[Finding]) -> list[str]:
 def change_title(ch: ProposedChange) -> str:
     vioses = plural(len(ch.steps), "VIOS", "VIOS")
     if ch.kind is ChangeKind.UPGRADE:
-        why = and_list(list(dict.fromkeys(_support_phrase(dict(f.facts)) for f in ch.findings)), limit=2)
-        return f"Upgrade {vioses} on {ch.system.name} to a release line in IBM fix support ({why})"
+        phrases = [_support_phrase(dict(f.facts)) for f in ch.findings if _lifecycle(f)]
+        why = and_list(list(dict.fromkeys(phrases)), limit=2)
+        apars = _apars(ch.findings)
+        closes = f"; closes {and_list(apars, limit=3)}" if apars else ""
+        return f"Upgrade {vioses} on {ch.system.name} to a release line in IBM fix support ({why}{closes})"
     apars = _apars(ch.findings)
     what = and_list(apars, limit=4) if apars else and_list([f.title for f in ch.findings], limit=2)
     return f"Patch {vioses} on {ch.system.name} ({what})"
+
+
+def _lifecycle(f: Finding) -> bool:
+    return "support" in dict(f.facts)
+
+
+def target_name(target: UpgradeTarget | None) -> str:
+    """'VIOS 4.1.1', or '' when the lifecycle data names no line in fix support."""
+    return f"VIOS {target.release}" if target else ""
+
+
+def upgrade_text(ch: ProposedChange) -> str:
+    """Where an upgrade goes (the newest line in IBM fix support) and what the catalogue says of each APAR
+    on that line: closed from a level, listed as affected, or not said (then: check on Fix Central)."""
+    names = _patched(ch)
+    t = ch.target
+    if t is None:
+        return (
+            f"Upgrade {names} to a release line in IBM fix support: the lifecycle data names none whose End of "
+            "Fix Support is ahead; choose one from IBM's VIOS lifecycle page and check its fixes on Fix Central"
+        )
+    until = f"{t.eofs}" + (", IBM estimate" if t.estimated else "")
+    text = (
+        f"Upgrade {names} to VIOS {t.release} (in fix support until {until}), the newest release line in fix "
+        f"support in the lifecycle data, at that line's current level"
+    )
+    if t.fixed:
+        text += "; its current level closes " + and_list([f"{a} (fixed from VIOS {lv})" for a, lv in t.fixed])
+    if t.affected:
+        text += (
+            f"; the catalogue lists VIOS {t.release} as affected by {and_list(t.affected)} with no fixed level: "
+            "check on Fix Central which level or interim fix closes " + ("it" if len(t.affected) == 1 else "them")
+        )
+    if t.unknown:
+        them = "it" if len(t.unknown) == 1 else "them"
+        text += (
+            f"; the catalogue does not say which VIOS {t.release} level closes {and_list(t.unknown)}: check on "
+            f"Fix Central that the level installed carries {them}"
+        )
+    return text
 
 
 def _support_phrase(facts: dict[str, str]) -> str:
@@ -38,7 +81,7 @@ def _patched(ch: ProposedChange) -> str:
 
 
 def window(ch: ProposedChange) -> str:
-    per_vios = ch.outage.hours if ch.outage else HOURS_PER_VIOS
+    per_vios = ch.outage.hours if ch.outage else ch.kind.hours_per_vios
     if ch.dual:
         return f"About {plural(ch.window_hours, 'hour')} in a normal maintenance window, one VIOS at a time; " + (
             f"outage of about {plural(per_vios, 'hour')} for {and_list(ch.outage.partitions, limit=4)}."
@@ -78,7 +121,8 @@ def risk_of_doing(ch: ProposedChange, plan: Plan) -> str:
         risk = (
             f"Planned outage of {plural(len(outage), 'partition')}"
             + (f" ({services})" if services else "")
-            + " while the only VIOS is patched and restarted; if it does not come back cleanly the "
+            + f" while the only VIOS is {'upgraded' if ch.kind is ChangeKind.UPGRADE else 'patched'} and restarted; "
+            "if it does not come back cleanly the "
             "outage lasts until the back-out is done (about one more hour)."
         )
     if ch.outage and ch.outage.assumed:

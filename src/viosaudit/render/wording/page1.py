@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from viosaudit.plan import EntityStatus, OverallStatus, Plan
-from viosaudit.plan.changes import HOURS_PER_VIOS
+from viosaudit.plan import EntityStatus, OverallStatus, Plan, ProposedChange
 from viosaudit.plan.status import ViosState
 from viosaudit.render.wording.words import defects_phrase, interrupted, likelihood_span, words
 from viosaudit.rules.base import Acceptance, Finding, SubjectKind
@@ -163,7 +162,7 @@ def recommendations(plan: Plan) -> list[str]:
                 f"of {services} with {owners}."
             )
         else:
-            per_vios = plural(c.outage.hours if c.outage else HOURS_PER_VIOS, "hour")
+            per_vios = plural(c.outage.hours if c.outage else c.kind.hours_per_vios, "hour")
             lines.append(
                 f"{c.system.name}: agree a window of about {hours} with {owners}; "
                 f"{services} will be down for about {per_vios}."
@@ -177,7 +176,7 @@ def recommendations(plan: Plan) -> list[str]:
     if rolling:
         lines.append(
             f"{and_list([c.system.name for c in rolling], limit=3)}: fix in a normal maintenance window, "
-            f"one I/O server at a time, no outage (about {plural(HOURS_PER_VIOS, 'hour')} per I/O server)."
+            f"one I/O server at a time, no outage (about {_per_server(rolling)} per I/O server)."
         )
     accepted_systems = {f.subject.serial for f in plan.accepted if f.subject.kind is SubjectKind.SYSTEM}
     # not when a system-level risk of that server (e.g. "only one VIOS") was formally accepted
@@ -224,3 +223,9 @@ def accepted_lines(plan: Plan, stale: Sequence[tuple[Acceptance, str]] = ()) -> 
         lines = [*lines[: PAGE1_ACCEPTED_LINES - 1], f"and {more} more: see Findings."]
     lines.extend(f"Acceptance of {a.finding} by {a.approver} (until {a.expires}) is stale: {why}." for a, why in stale)
     return lines
+
+
+def _per_server(changes: list[ProposedChange]) -> str:
+    """'1 hour', or '1 to 3 hours' when patches and upgrades are mixed."""
+    hours = sorted({c.kind.hours_per_vios for c in changes})
+    return plural(hours[0], "hour") if len(hours) == 1 else f"{hours[0]} to {plural(hours[-1], 'hour')}"
