@@ -5,8 +5,10 @@ Kept apart from the CLI so tests and benchmarks run exactly what the command run
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -135,11 +137,24 @@ def record_history(
         engine.dispose()
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The job builds millions of long-lived records and almost no reference cycles; with the default
+    thresholds the collector rescanned the growing heap again and again: at 1,000 VIOS a fifth of
+    parsing and half of assembling was garbage collection."""
+    old = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
 def run_report(job: ReportJob) -> ReportResult:
     """Judge the snapshot and write the reports; every input is checked before anything is written.
 
     With ``VIOSAUDIT_TIMINGS`` set, the seconds of each stage are written there (``viosaudit.timings``)."""
-    with recording():
+    with recording(), fewer_collections():
         with stage("manifest"):
             snapshot = open_snapshot(job.snapshot_dir)
             require_captures(snapshot)
