@@ -97,6 +97,24 @@ STATUS_COLOURS = {
 }
 
 
+def parse_when(text: str) -> datetime | None:
+    """An ISO timestamp of the view ("2026-11-23T06:00:00Z") as a naive UTC datetime; None if it is not one."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    offset = when.utcoffset()
+    return (when - offset if offset else when).replace(tzinfo=None)
+
+
+def date_cell(text: str) -> date | str:
+    """A YYYY-MM-DD text as a date cell; anything else stays text (never silently dropped)."""
+    try:
+        return date.fromisoformat(text) if text else ""
+    except ValueError:
+        return text
+
+
 def safe_text(value: str) -> str:
     """Text a spreadsheet will never evaluate: formula-like starts get a leading ``'``.
 

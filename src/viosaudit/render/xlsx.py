@@ -1,12 +1,10 @@
-"""ReportView -> the CAB workbook: Summary, Findings, Changes, Plans, Inventory, Gaps.
+"""ReportView -> the CAB workbook: Summary, Findings, Passed checks, Changes, Plans, Inventory, Gaps.
 
-Each sheet is declared as a tuple of ``Column`` and a generator of rows (``render.sheets`` streams them
-with XlsxWriter in constant-memory mode and gives every sheet its frame and print layout). Verdicts,
-severities and statuses are coloured; dates are Excel dates; IBM bulletin and APAR references are
-hyperlinks; the Findings key column stays in view when scrolling right. Runbooks are long, so the
-Changes row holds a short summary and a link to its steps on the Plans sheet (one row per step) instead
-of a row taller than a screen. The CAB fills in Decision (a list), Decided by, Decision date (a date)
-and CAB comment; ``viosaudit cab import`` reads those columns back by their headers.
+Each sheet is a tuple of ``Column`` and a generator of rows (``render.sheets`` streams them with
+XlsxWriter in constant memory, with frame and print layout). Verdicts are coloured, dates are Excel
+dates, IBM references are hyperlinks. A Changes row holds a plan summary and a link to its steps on
+the Plans sheet. The CAB fills in Decision (a list), Decided by, Decision date (a date) and CAB
+comment; ``viosaudit cab import`` reads those columns back by their headers.
 """
 
 from __future__ import annotations
@@ -26,7 +24,9 @@ from viosaudit.render.sheets import (
     Link,
     Sheet,
     Value,
+    date_cell,
     lines,
+    parse_when,
     safe_text,
     write_sheet,
 )
@@ -40,24 +40,6 @@ DECISIONS = ("Approve", "Reject", "Defer", "Accept risk")
 DECISION_FILL = "FFF2CC"  # the cells the CAB fills in
 PLAN_SUMMARY_STEPS = 3  # steps of a runbook quoted on the Changes sheet before the link to the Plans sheet
 PLAN_SUMMARY_CHARS = 110
-
-
-def parse_when(text: str) -> datetime | None:
-    """An ISO timestamp of the view ("2026-11-23T06:00:00Z") as a naive UTC datetime; None if it is not one."""
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    offset = when.utcoffset()
-    return (when - offset if offset else when).replace(tzinfo=None)
-
-
-def _date(text: str) -> date | str:
-    """A YYYY-MM-DD text as a date cell; anything else stays text (never silently dropped)."""
-    try:
-        return date.fromisoformat(text) if text else ""
-    except ValueError:
-        return text
 
 
 def _services_text(services: Sequence[ServiceImpact]) -> str:
@@ -149,7 +131,7 @@ def _finding_row(f: FindingRow, detected: date | None) -> tuple[Value, ...]:
         f"{f.impact}: {f.impact_why}" if f.impact else "",
         f.maintenance,
         lines([f.acceptance, f.acceptance_expired]),
-        _date(f.acceptance_expires),
+        date_cell(f.acceptance_expires),
         f.technical,
         f.remediation,
         services,
@@ -258,7 +240,7 @@ def _change_rows(changes: Sequence[ChangeRow]) -> Iterator[tuple[Value, ...]]:
             lines(ch.finding_keys),
             ch.decision,
             ch.decided_by,
-            _date(ch.decided_on) if ch.decided_on else None,
+            date_cell(ch.decided_on) if ch.decided_on else None,
             ch.cab_comment,
         )
 
