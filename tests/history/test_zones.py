@@ -140,6 +140,7 @@ def test_history_diff_of_all_zones_agrees_with_the_report(db_url: str, capsys: p
     listed = capsys.readouterr().out
     assert "now dc1 #6, dc2 #8, dc3 #5; previous dc1 #6, dc2 #7, dc3 #5" in listed
 
+
 def test_scope_runs_pick_each_zones_latest_by_the_boundary() -> None:
     """Pure: the previous run of each zone is its latest at or before this zone's previous run."""
     from viosaudit.history.diff import RunInfo
