@@ -29,7 +29,8 @@ def print_summary(result: ReportResult, out: TextIO) -> None:
             f"warning: {c.vios_support_ending} VIOS within 180 days of its end\n"
         )
     if view.history.kept:
-        w(f"History ({view.history.zone}, {view.history.runs} runs): {view.history.line}\n")
+        scope = "all zones" if view.history.scope == "all" else view.history.zone
+        w(f"History ({scope}, {view.history.runs} runs): {view.history.line}\n")
     rows = [row for group in view.open_findings for row in group.findings]
     w(f"\nOpen findings: {len(rows)}\n")
     for row in rows[:MAX_ROWS]:

@@ -159,7 +159,7 @@ def test_scope_runs_pick_each_zones_latest_by_the_boundary() -> None:
 
 
 @pytest.fixture(scope="module")
-def zones_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def zones_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The README's main job (sample weeks, zone "default") beside two more zones, --history-scope all."""
     tmp = tmp_path_factory.mktemp("zones-report")
     db = str(tmp / "history.sqlite")
@@ -173,7 +173,7 @@ def zones_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         assert main([*args, "--history-from", str(SAMPLE / "weeks")]) == EXIT_OK
-    return tmp / "out"
+    return tmp / "out", buffer.getvalue()
 
 
 SAMPLE_LINE = (
@@ -182,13 +182,17 @@ SAMPLE_LINE = (
 )
 
 
-def test_the_report_with_all_zones_names_the_scope_on_page_1(zones_report: Path) -> None:
-    text = " ".join((PdfReader(zones_report / "viosaudit-report.pdf").pages[0].extract_text() or "").split())
+def test_the_report_with_all_zones_names_the_scope_on_page_1(zones_report: tuple[Path, str]) -> None:
+    out, printed = zones_report
+    text = " ".join((PdfReader(out / "viosaudit-report.pdf").pages[0].extract_text() or "").split())
     assert SAMPLE_LINE in text
+    assert f"History (all zones, 7 runs): {SAMPLE_LINE}" in printed
+    # the trend table under the chart: one column per ISO week, each zone's latest run summed
+    assert "Open findings 11-08 11-15 11-22 11-23" in text and "All 56 66 75 65" in text
 
 
-def test_the_since_last_run_sheet_has_a_zone_column(zones_report: Path) -> None:
-    book = openpyxl.load_workbook(zones_report / "viosaudit-cab.xlsx", read_only=True)
+def test_the_since_last_run_sheet_has_a_zone_column(zones_report: tuple[Path, str]) -> None:
+    book = openpyxl.load_workbook(zones_report[0] / "viosaudit-cab.xlsx", read_only=True)
     rows = [tuple(c or "" for c in r) for r in book["Since last run"].iter_rows(values_only=True)]
     assert rows[0][:3] == ("Zone", "Change", "Finding key")
     assert rows[1][:2] == ("all", "summary") and SAMPLE_LINE in str(rows[1][5])
