@@ -106,6 +106,10 @@ def test_the_first_run_of_a_zone_joins_as_added_and_a_first_estate_has_no_histor
 
 def test_history_diff_of_all_zones_agrees_with_the_report(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     record_estate(db_url)
+    assert main(["history", "diff", "--db", db_url]) == EXIT_OK
+    text = capsys.readouterr().out
+    assert f"all zones as of run 6 (dc1, 2026-11-16T06:00:00Z): {LINE}" in text
+    assert "zone dc3: nothing -> snap-2026-11-12" in text and "  open      high     p:1" in text
     out = cli_json("history", "diff", "--db", db_url)
     assert isinstance(out, dict)
     assert out["scope"] == "all" and out["line"] == LINE and out["as_of"]["zone"] == "dc1"

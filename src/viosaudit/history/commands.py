@@ -75,7 +75,7 @@ def cmd_diff_all(args: argparse.Namespace) -> int:
     print(f"all zones as of run {latest.id} ({latest.zone}, {latest.captured_at}): {line}")
     for zone in chosen.unchanged:
         print(f"zone {zone}: no run since {chosen.now[zone].captured_day} (compared with itself)")
-    _print_diffs(list(sd.diffs))
+    _print_diffs(list(sd.diffs), all_zones=True)
     return 0
 
 
@@ -110,12 +110,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_diffs(diffs: list[RunDiff]) -> None:
+def _print_diffs(diffs: list[RunDiff], *, all_zones: bool = False) -> None:
+    """Each diff in text; ``all_zones``: a zone with no previous run is "added", its findings "open"."""
     for d in diffs:
+        added = all_zones and d.before is None
         before = f"{d.before.snapshot_id} ({d.before.captured_day})" if d.before else "nothing"
         print(f"zone {d.after.zone}: {before} -> {d.after.snapshot_id} ({d.after.captured_day})")
-        print(f"  {since_line(d)}")
-        for label, items in (("new", d.new), ("reopened", d.reopened), ("fixed", d.fixed)):
+        print(f"  {since_line(d) if not added else 'zone added: its open findings are not counted as new'}")
+        first = "open" if added else "new"
+        for label, items in ((first, d.new), ("reopened", d.reopened), ("fixed", d.fixed)):
             for f in items:
                 print(f"  {label:9} {f.severity:8} {f.key}  {f.subject}")
         for s in d.still_open:
