@@ -354,8 +354,7 @@ def sheets(view: ReportView) -> tuple[Sheet, ...]:
         finding_columns = (*FINDING_COLUMNS, Column("Open since", 12, "date"), Column("Days open", 9))
         since = open_since_cells(view.history, open_rows)
         finding_rows = ((*row, *cells) for row, cells in zip(finding_rows, since, strict=True))
-        columns = [Column(h, w) for h, w in since_columns(view.history)]
-        history = (Sheet(SINCE_SHEET, columns, since_rows(view.history)),)
+        history = (Sheet(SINCE_SHEET, since_columns(view.history), since_rows(view.history)),)
     return (
         Sheet("Summary", SUMMARY_COLUMNS, _summary_rows(view), auto_filter=False),
         Sheet("Findings", finding_columns, finding_rows, freeze_columns=1),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from viosaudit.history.summary import SCOPE_ALL, HistorySummary
+from viosaudit.render.sheets import Column
 from viosaudit.render.view import FindingRow
 
 SINCE_SHEET = "Since last run"
@@ -22,9 +23,10 @@ SINCE_COLUMNS: tuple[tuple[str, int], ...] = (
 ZONE_COLUMN = ("Zone", 14)
 
 
-def since_columns(history: HistorySummary) -> tuple[tuple[str, int], ...]:
+def since_columns(history: HistorySummary) -> list[Column]:
     """The sheet's columns: with --history-scope all, a first "Zone" column (the zone of each change)."""
-    return (ZONE_COLUMN, *SINCE_COLUMNS) if history.scope == SCOPE_ALL else SINCE_COLUMNS
+    columns = (ZONE_COLUMN, *SINCE_COLUMNS) if history.scope == SCOPE_ALL else SINCE_COLUMNS
+    return [Column(h, w) for h, w in columns]
 
 
 def since_rows(history: HistorySummary) -> list[tuple[str, ...]]:
