@@ -92,9 +92,7 @@ def test_acceptances_levels_and_machines_added_and_removed(db_url: str) -> None:
     assert [m.name for m in d.added] == ["vios3"] and [m.name for m in d.removed] == ["OLD"]
 
 
-def test_zones_are_kept_apart_and_the_diff_covers_each_zone(
-    db_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_zones_are_kept_apart_and_the_diff_covers_each_zone(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     engine = open_store(db_url)
     record_run(engine, run("2026-11-02", [finding("a:1")], zone="dc1"))
     record_run(engine, run("2026-11-09", [finding("a:1"), finding("b:1")], zone="dc1"))
