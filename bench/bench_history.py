@@ -6,6 +6,11 @@ last two runs is computed (loaded from the store and compared) and the page-1 su
 Prints the time per run recorded, the diff time and the database size, for SQLite and PostgreSQL.
 Targets: recording a run < 5 s, diff < 1 s.
 
+All zones (``--zones N``, default 4): N more zones of ``--zone-systems`` systems each record the last
+two weeks on later weekdays; then the all-zones diff (``history diff`` / ``report --history-scope
+all``: every zone's latest run against its run a week before, the large zone included) and its
+summary with the 12-week trend are timed.
+
 PostgreSQL: ``--pg-url postgresql://...`` (an empty database), else a throwaway server is started
 as the tests do (tests/history/pgserver.py); without PostgreSQL binaries that backend is skipped.
 """
@@ -28,8 +33,9 @@ from sqlalchemy import Engine, text
 from viosaudit.history import query
 from viosaudit.history.diff import diff_runs
 from viosaudit.history.record import FindingItem, RunRecord, build_record, record_run
+from viosaudit.history.scope import scope_runs
 from viosaudit.history.store import open_store
-from viosaudit.history.summary import summarize
+from viosaudit.history.summary import SCOPE_ALL, load_scope, summarize
 from viosaudit.rules import evaluate, load_rules
 from viosaudit.rules.context import load_context
 
@@ -72,7 +78,9 @@ def db_size(engine: Engine, sqlite_path: Path | None) -> int:
         return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar() or 0)
 
 
-def run_backend(name: str, db: str, base: RunRecord, weeks: int, sqlite_path: Path | None) -> None:
+def run_backend(
+    name: str, db: str, base: RunRecord, weeks: int, sqlite_path: Path | None, zones: tuple[RunRecord, int] | None
+) -> None:
     engine = open_store(db)
     times = []
     for n in range(weeks):
@@ -89,6 +97,7 @@ def run_backend(name: str, db: str, base: RunRecord, weeks: int, sqlite_path: Pa
     start = time.perf_counter()
     summary = summarize(engine, runs[-1].id)
     summary_s = time.perf_counter() - start
+    zoned = run_zones(engine, zones[0], zones[1], weeks) if zones and zones[1] else ""
     size = db_size(engine, sqlite_path)
     engine.dispose()
     print(
@@ -97,7 +106,35 @@ def run_backend(name: str, db: str, base: RunRecord, weeks: int, sqlite_path: Pa
         f"{len(d.fixed)} fixed, {len(d.still_open)} open); "
         f"summary + trend chart: {summary_s:5.2f} s; database: {size / 1e6:7.1f} MB"
     )
+    if zoned:
+        print(f"{name:10} {zoned}")
     assert summary.runs == weeks
+
+
+def run_zones(engine: Engine, base: RunRecord, zones: int, weeks: int) -> str:
+    """Record ``zones`` small zones in the last two weeks (zone i on weekday i + 1), time the all-zones diff."""
+    for n in (weeks - 2, weeks - 1):
+        for z in range(zones):
+            rec = week(base, n)
+            day = rec.judged_on + timedelta(days=z + 1)
+            record_run(engine, replace(
+                rec, zone=f"zone-{z + 1}", snapshot_id=f"bench-z{z + 1}-{day.isoformat()}",
+                captured_at=f"{day.isoformat()}T06:00:00Z", judged_on=day,
+            ))  # fmt: skip
+    start = time.perf_counter()
+    with engine.connect() as conn:
+        runs = query.list_runs(conn)
+        latest = max(runs, key=lambda r: (r.captured_at, r.id))
+        sd = load_scope(conn, scope_runs(runs, latest))
+    diff_s = time.perf_counter() - start
+    start = time.perf_counter()
+    summary = summarize(engine, latest.id, scope=SCOPE_ALL)
+    summary_s = time.perf_counter() - start
+    assert summary.zones_added == () and len(summary.zones) == zones + 1, summary.line
+    return (
+        f"all {zones + 1} zones diff: {diff_s:5.2f} s ({sd.new} new, {sd.fixed} fixed, {sd.still_open} open); "
+        f"summary + {len(summary.trend)}-week trend: {summary_s:5.2f} s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,20 +142,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--systems", type=int, default=500, help="dual-VIOS systems of 40 LPARs (500: 1,000 VIOS)")
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--zones", type=int, default=4, help="small zones for the all-zones diff (0: none)")
+    parser.add_argument("--zone-systems", type=int, default=25, help="dual-VIOS systems per small zone")
     parser.add_argument("--pg-url", help="an empty PostgreSQL database (default: start a throwaway server)")
     args = parser.parse_args(argv)
     base = base_record(args.systems)
     vios = sum(1 for i in base.inventory if i.kind == "vios")
     lpars = sum(1 for i in base.inventory if i.kind == "client")
     print(f"history benchmark: {vios} VIOS, {lpars} LPARs, {len(base.findings)} findings per run, {args.weeks} weeks")
+    zones = (replace(base_record(args.zone_systems), zone="small"), args.zones) if args.zones else None
     backends = args.backends.split(",")
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "history.sqlite"
-            run_backend("sqlite", str(path), base, args.weeks, path)
+            run_backend("sqlite", str(path), base, args.weeks, path, zones)
     if "postgresql" in backends:
         if args.pg_url:
-            run_backend("postgresql", args.pg_url, base, args.weeks, None)
+            run_backend("postgresql", args.pg_url, base, args.weeks, None, zones)
             return 0
         sys.path.insert(0, str(ROOT / "tests"))
         from history.pgserver import start
@@ -129,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"postgresql skipped: {exc}")
             return 0
         try:
-            run_backend("postgresql", server.url(), base, args.weeks, None)
+            run_backend("postgresql", server.url(), base, args.weeks, None, zones)
         finally:
             server.stop()
     return 0

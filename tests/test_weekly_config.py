@@ -106,6 +106,11 @@ def test_collect_output_is_refused_and_report_keys_are_checked(tmp_path: Path) -
         load_config(write_config(tmp_path, "[report]\nkeep = 3\n"), env={})
     config = load_config(write_config(tmp_path, '[report]\nkeep_weeks = 3\nout = "r"\n'), env={})
     assert config.report.keep_weeks == 3 and config.delivery is None and config.collect.hmcs[0].name == "hmc1"
+    assert config.report.history_scope == "zone"
+    config = load_config(write_config(tmp_path, '[report]\nzone = "dc1"\nhistory_scope = "all"\n'), env={})
+    assert config.report.history_scope == "all"
+    with pytest.raises(ConfigError, match=r"history_scope"):
+        load_config(write_config(tmp_path, '[report]\nhistory_scope = "everything"\n'), env={})
 
 
 def test_a_bad_configuration_stops_weekly_before_anything_runs(

@@ -185,6 +185,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         history=not args.no_history,
         db=args.db,
         zone=args.zone,
+        history_scope=args.history_scope,
         history_from=Path(args.history_from) if args.history_from else None,
         decisions_toml=Path(args.decisions) if args.decisions else None,
         assignment_group=args.assignment_group or "",
@@ -344,6 +345,10 @@ def _report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", help="history: SQLite file or postgresql:// URL (default: $VIOSAUDIT_DB, else user data)")
     p.add_argument("--no-history", action="store_true", help="do not record this run nor compare it with the last")
     p.add_argument("--zone", help="collector / network zone of this snapshot in the history (default: default)")
+    p.add_argument(
+        "--history-scope", choices=("zone", "all"), default="zone",
+        help="what changed and the trend: this zone only (default) or every zone's latest run (all)",
+    )  # fmt: skip
     p.add_argument("--history-from", help="folder of earlier weekly snapshots (<week>/snapshot) to record first")
     p.add_argument("--decisions", help="CAB decisions register (TOML, written by `viosaudit cab import`)")
     p.add_argument(

@@ -59,6 +59,7 @@ class ReportJob:
     history: bool = False  # record the run in the history store and show what changed (CLI: on by default)
     db: str | None = None  # --db: SQLite path or PostgreSQL URL (None: VIOSAUDIT_DB, else the user data folder)
     zone: str | None = None  # collector / network zone this snapshot belongs to (None: "default")
+    history_scope: str = "zone"  # zone: the report's zone only; all: every zone's latest run (history.scope)
     history_from: Path | None = None  # folder of earlier weekly snapshots to record first
     decisions_toml: Path | None = None  # CAB decisions register (viosaudit cab import writes it)
     assignment_group: str = ""  # site default for the change-record drafts
@@ -132,7 +133,7 @@ def record_history(
         if job.history_from is not None:
             record_weeks(engine, job.history_from, zone=zone, services=services, lifecycle=job.lifecycle_toml)
         recorded = record_judged(engine, snapshot, estate, findings, ctx, zone=zone)
-        return summarize(engine, recorded.run_id)
+        return summarize(engine, recorded.run_id, scope=job.history_scope)
     finally:
         engine.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from viosaudit.history.summary import SCOPE_ALL
 from viosaudit.pipeline import ReportResult
 from viosaudit.render.wording import words
 
@@ -29,7 +30,8 @@ def print_summary(result: ReportResult, out: TextIO) -> None:
             f"warning: {c.vios_support_ending} VIOS within 180 days of its end\n"
         )
     if view.history.kept:
-        w(f"History ({view.history.zone}, {view.history.runs} runs): {view.history.line}\n")
+        scope = "all zones" if view.history.scope == SCOPE_ALL else view.history.zone
+        w(f"History ({scope}, {view.history.runs} runs): {view.history.line}\n")
     rows = [row for group in view.open_findings for row in group.findings]
     w(f"\nOpen findings: {len(rows)}\n")
     for row in rows[:MAX_ROWS]:

@@ -12,6 +12,7 @@ plus ``[report]`` and ``[delivery]`` (``viosaudit.deliver``)::
     db = "/var/lib/viosaudit/history.sqlite"     # optional: the history store (default: $VIOSAUDIT_DB, else
                                                  # the service user's data folder), or a postgresql:// URL
     zone = "dc1"                                 # optional: this collector's zone in a shared history
+    history_scope = "all"                        # optional: "since last week" and trend over every zone
     decisions = "/etc/viosaudit/decisions.toml"  # optional: the CAB decisions (viosaudit cab import)
 
 Exit status: 0 complete, 1 partial (reported and delivered, marked PARTIAL), 2 error (nothing judged,
@@ -32,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, Literal, TextIO
 
 import msgspec
 
@@ -73,6 +74,7 @@ class ReportTable(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     keep_weeks: Annotated[int, msgspec.Meta(ge=1)] | None = None
     db: Text | None = None
     zone: Text | None = None
+    history_scope: Literal["zone", "all"] = "zone"
     decisions: Text | None = None
 
 
@@ -262,6 +264,7 @@ def _report(config: WeeklyConfig, collected: CollectResult, today: date, out: Te
         history=True,  # every weekly run is recorded: next week's "since last week" line needs it
         db=r.db,
         zone=r.zone,
+        history_scope=r.history_scope,
     )
     result = run_report(job)
     print_summary(result, out)

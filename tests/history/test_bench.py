@@ -16,7 +16,9 @@ def test_the_history_benchmark_runs_at_a_tiny_size(capsys: pytest.CaptureFixture
         import bench_history
     finally:
         sys.path.remove(str(BENCH))
-    assert bench_history.main(["--systems", "3", "--weeks", "3", "--backends", "sqlite"]) == 0
+    args = ["--systems", "3", "--weeks", "3", "--backends", "sqlite", "--zones", "2", "--zone-systems", "2"]
+    assert bench_history.main(args) == 0
     out = capsys.readouterr().out
     assert "6 VIOS, 120 LPARs" in out
     assert "sqlite     record:" in out and "diff of the last two" in out and "database:" in out
+    assert "sqlite     all 3 zones diff:" in out and "3-week trend" in out

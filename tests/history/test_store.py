@@ -92,17 +92,15 @@ def test_acceptances_levels_and_machines_added_and_removed(db_url: str) -> None:
     assert [m.name for m in d.added] == ["vios3"] and [m.name for m in d.removed] == ["OLD"]
 
 
-def test_zones_are_kept_apart_and_the_diff_covers_each_zones_latest_two(
-    db_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_zones_are_kept_apart_and_the_diff_covers_each_zone(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     engine = open_store(db_url)
     record_run(engine, run("2026-11-02", [finding("a:1")], zone="dc1"))
     record_run(engine, run("2026-11-09", [finding("a:1"), finding("b:1")], zone="dc1"))
     record_run(engine, run("2026-11-09", [finding("z:1")], zone="dc2"))
     assert main(["history", "diff", "--db", db_url, "--json"]) == EXIT_OK
-    diffs = {d["after"]["zone"]: d for d in json.loads(capsys.readouterr().out)}
+    diffs = {d["after"]["zone"]: d for d in json.loads(capsys.readouterr().out)["diffs"]}  # all zones: test_zones
     assert [f["key"] for f in diffs["dc1"]["new"]] == ["b:1"]
-    assert diffs["dc2"]["before"] is None and diffs["dc2"]["line"] == NO_HISTORY
+    assert diffs["dc2"]["before"] is None and diffs["dc2"]["line"] == NO_HISTORY and diffs["dc2"]["zone_added"]
     assert main(["history", "list", "--db", db_url, "--zone", "dc2", "--json"]) == EXIT_OK
     assert [r["snapshot_id"] for r in json.loads(capsys.readouterr().out)] == ["snap-2026-11-09"]
 

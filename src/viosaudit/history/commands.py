@@ -10,8 +10,9 @@ from typing import Any
 from viosaudit.history import query
 from viosaudit.history.diff import RunDiff, RunInfo, diff_runs
 from viosaudit.history.prune import prune
+from viosaudit.history.scope import ScopeDiff, ScopeRuns, scope_line, scope_runs
 from viosaudit.history.store import HistoryError, open_store
-from viosaudit.history.summary import since_line
+from viosaudit.history.summary import load_scope, since_line
 
 
 def _print_json(data: Any) -> None:
@@ -31,6 +32,50 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("no runs recorded yet")
     for r in runs:
         print(f"{r.id:>5}  {r.zone:12} {r.captured_at:22} {r.snapshot_id}  (catalogue {r.catalogue_records} records)")
+    if runs and args.zone == query.ALL_ZONES:
+        latest = max(runs, key=lambda r: (r.captured_at, r.id))
+        chosen = scope_runs(runs, latest)
+        now = ", ".join(f"{z} #{r.id}" for z, r in sorted(chosen.now.items()))
+        before = ", ".join(f"{z} #{r.id}" for z, r in sorted(chosen.previous.items())) or "none"
+        print(f"all zones (`history diff`, `report --history-scope all`): now {now}; previous {before}")
+    return 0
+
+
+def _scope(args: argparse.Namespace) -> tuple[RunInfo, ScopeRuns, ScopeDiff]:
+    """`history diff` over all zones: what `report --history-scope all` of the latest run compares."""
+    engine = open_store(args.db)
+    try:
+        with engine.connect() as conn:
+            runs = query.list_runs(conn)
+            if not runs:
+                raise HistoryError("no runs recorded yet: run `viosaudit report` first")
+            latest = max(runs, key=lambda r: (r.captured_at, r.id))
+            chosen = scope_runs(runs, latest)
+            return latest, chosen, load_scope(conn, chosen)
+    finally:
+        engine.dispose()
+
+
+def _diff_json(d: RunDiff) -> dict[str, Any]:
+    return {**asdict(d), "oldest_days": d.oldest_days, "line": since_line(d)}
+
+
+def cmd_diff_all(args: argparse.Namespace) -> int:
+    latest, chosen, sd = _scope(args)
+    boundary = chosen.previous.get(latest.zone)
+    line = scope_line(sd, latest, boundary.captured_day if boundary else None)
+    if args.json:
+        _print_json({
+            "scope": "all", "as_of": asdict(latest), "line": line, "new": sd.new, "reopened": sd.reopened,
+            "fixed": sd.fixed, "still_open": sd.still_open, "oldest_days": sd.oldest_days,
+            "zones": sorted(chosen.now), "zones_added": list(chosen.added), "zones_unchanged": list(chosen.unchanged),
+            "diffs": [{**_diff_json(d), "zone_added": d.before is None} for d in sd.diffs],
+        })  # fmt: skip
+        return 0
+    print(f"all zones as of run {latest.id} ({latest.zone}, {latest.captured_at}): {line}")
+    for zone in chosen.unchanged:
+        print(f"zone {zone}: no run since {chosen.now[zone].captured_day} (compared with itself)")
+    _print_diffs(list(sd.diffs), all_zones=True)
     return 0
 
 
@@ -53,15 +98,27 @@ def _diffs(args: argparse.Namespace) -> list[RunDiff]:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    """Two runs (A B), one zone's last two, or (the default, --zone all) every zone as `report
+    --history-scope all` sees it: its JSON is then one object with the sums and each zone's diff."""
+    if args.a is None and args.zone == query.ALL_ZONES:
+        return cmd_diff_all(args)
     diffs = _diffs(args)
     if args.json:
-        _print_json([{**asdict(d), "oldest_days": d.oldest_days, "line": since_line(d)} for d in diffs])
+        _print_json([_diff_json(d) for d in diffs])
         return 0
+    _print_diffs(diffs)
+    return 0
+
+
+def _print_diffs(diffs: list[RunDiff], *, all_zones: bool = False) -> None:
+    """Each diff in text; ``all_zones``: a zone with no previous run is "added", its findings "open"."""
     for d in diffs:
+        added = all_zones and d.before is None
         before = f"{d.before.snapshot_id} ({d.before.captured_day})" if d.before else "nothing"
         print(f"zone {d.after.zone}: {before} -> {d.after.snapshot_id} ({d.after.captured_day})")
-        print(f"  {since_line(d)}")
-        for label, items in (("new", d.new), ("reopened", d.reopened), ("fixed", d.fixed)):
+        print(f"  {since_line(d) if not added else 'zone added: its open findings are not counted as new'}")
+        first = "open" if added else "new"
+        for label, items in ((first, d.new), ("reopened", d.reopened), ("fixed", d.fixed)):
             for f in items:
                 print(f"  {label:9} {f.severity:8} {f.key}  {f.subject}")
         for s in d.still_open:
@@ -76,7 +133,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
             print(f"  {'added':9} {m.kind} {m.managed_system} / {m.name}")
         for m in d.removed:
             print(f"  {'removed':9} {m.kind} {m.managed_system} / {m.name}")
-    return 0
 
 
 def cmd_prune(args: argparse.Namespace) -> int:

@@ -7,14 +7,26 @@ ReportView (``view.history``) for PDF page 1 and the workbook.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from viosaudit.history import query
-from viosaudit.history.diff import Machine, RunDiff, diff_runs
+from viosaudit.history.diff import Machine, RunData, RunDiff, RunInfo, diff_runs
+from viosaudit.history.scope import (
+    ScopeDiff,
+    ScopeRuns,
+    bucket_counts,
+    diff_scope,
+    scope_line,
+    scope_runs,
+    week_buckets,
+)
 from viosaudit.history.trend import RUNS, TrendPoint, chart_svg, series
 
+SCOPE_ZONE = "zone"
+SCOPE_ALL = "all"
+SCOPES = (SCOPE_ZONE, SCOPE_ALL)
 NO_HISTORY = "No history yet: this is the first recorded run; next week's report will say what changed."
 
 
@@ -27,6 +39,7 @@ class ChangeLine:
     subject: str
     severity: str
     detail: str
+    zone: str = ""  # set with --history-scope all: the zone the change happened in
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +66,10 @@ class HistorySummary:
     trend: tuple[TrendPoint, ...]
     chart_uri: str  # data:image/svg+xml;base64,...; "" below two runs
     changes: tuple[ChangeLine, ...]
-    open_since: tuple[OpenSince, ...]
+    open_since: tuple[OpenSince, ...]  # this run's own findings (the workbook lists this zone's findings)
+    scope: str = SCOPE_ZONE  # zone: this zone against its previous run; all: every zone (history.scope)
+    zones: tuple[str, ...] = ()  # scope all: the zones covered
+    zones_added: tuple[str, ...] = ()  # scope all: zones with no run at the previous boundary
 
     def open_since_by_key(self) -> dict[str, str]:
         """Finding key -> "2026-11-02 (21 days)", for the workbook's "Open since" column."""
@@ -75,7 +91,8 @@ def _machine(m: Machine) -> str:
     return f"{m.managed_system} / {m.name}" if m.kind == "vios" else m.name
 
 
-def change_lines(d: RunDiff) -> tuple[ChangeLine, ...]:
+def change_lines(d: RunDiff, zone: str = "") -> tuple[ChangeLine, ...]:
+    """The diff as "Since last run" rows; ``zone`` is set on each with --history-scope all."""
     out = [ChangeLine("new", f.key, f.subject, f.severity, f.title) for f in d.new]
     out += [
         ChangeLine("reopened", f.key, f.subject, f.severity, f"{f.title} (first open {f.first_open})")
@@ -90,11 +107,26 @@ def change_lines(d: RunDiff) -> tuple[ChangeLine, ...]:
     ]
     out += [ChangeLine("added", "", _machine(m), "", m.kind) for m in d.added]
     out += [ChangeLine("removed", "", _machine(m), "", m.kind) for m in d.removed]
-    return tuple(out)
+    return tuple(replace(c, zone=zone) for c in out) if zone else tuple(out)
 
 
-def summarize(engine: Engine, run_id: int, *, chart: bool = True) -> HistorySummary:
-    """The history summary of a recorded run against the zone's previous run, with the trend."""
+def _chart_uri(trend: tuple[TrendPoint, ...], chart: bool) -> str:
+    if chart and len(trend) >= 2:
+        return "data:image/svg+xml;base64," + base64.b64encode(chart_svg(trend).encode()).decode("ascii")
+    return ""
+
+
+def _open_since(d: RunDiff) -> tuple[OpenSince, ...]:
+    return tuple(OpenSince(s.finding.key, s.open_since, s.age_days) for s in d.still_open) + tuple(
+        OpenSince(f.key, d.after.captured_day, 0) for f in (*d.new, *d.reopened)
+    )
+
+
+def summarize(engine: Engine, run_id: int, *, chart: bool = True, scope: str = SCOPE_ZONE) -> HistorySummary:
+    """The history summary of a recorded run against the zone's previous run, with the trend;
+    ``scope`` all: every zone's latest run against its run of the week before (``history.scope``)."""
+    if scope == SCOPE_ALL:
+        return summarize_all(engine, run_id, chart=chart)
     with engine.connect() as conn:
         after_info = query.run_info(conn, run_id)
         before_info = query.previous_run(conn, after_info)
@@ -105,9 +137,7 @@ def summarize(engine: Engine, run_id: int, *, chart: bool = True) -> HistorySumm
         counts = query.open_counts(conn, [r.id for r in last])
     d = diff_runs(before, after)
     trend = series([(r.id, r.captured_day, r.snapshot_id) for r in last], counts)
-    uri = ""
-    if chart and len(trend) >= 2:
-        uri = "data:image/svg+xml;base64," + base64.b64encode(chart_svg(trend).encode()).decode("ascii")
+    uri = _chart_uri(trend, chart)
     return HistorySummary(
         kept=True,
         zone=after_info.zone,
@@ -122,8 +152,65 @@ def summarize(engine: Engine, run_id: int, *, chart: bool = True) -> HistorySumm
         trend=trend,
         chart_uri=uri,
         changes=change_lines(d) if d.before is not None else (),
-        open_since=tuple(OpenSince(s.finding.key, s.open_since, s.age_days) for s in d.still_open)
-        + tuple(OpenSince(f.key, after_info.captured_day, 0) for f in (*d.new, *d.reopened)),
+        open_since=_open_since(d),
+    )
+
+
+def load_scope(conn: Connection, runs: ScopeRuns) -> ScopeDiff:
+    """Load each zone's previous and current run (once each) and diff them."""
+    loaded: dict[int, RunData] = {}
+
+    def load(info: RunInfo) -> RunData:
+        if info.id not in loaded:
+            loaded[info.id] = query.load_run(conn, info)
+        return loaded[info.id]
+
+    return diff_scope([(load(a) if a else None, load(b)) for a, b in runs.pairs()])
+
+
+def scope_changes(sd: ScopeDiff) -> tuple[ChangeLine, ...]:
+    out: list[ChangeLine] = []
+    for d in sd.diffs:
+        if d.before is None:
+            n = len(d.new) + len(d.reopened)
+            detail = f"first run {d.after.captured_day}: {n} open findings, not counted as new"
+            out.append(ChangeLine("zone added", "", d.after.zone, "", detail, d.after.zone))
+        else:
+            out += change_lines(d, d.after.zone)
+    return tuple(out)
+
+
+def summarize_all(engine: Engine, run_id: int, *, chart: bool = True) -> HistorySummary:
+    """--history-scope all: every zone's latest run as of this run against its run as of the previous
+    boundary, summed; the trend sums each zone's latest run per ISO week over the last 12 weeks."""
+    with engine.connect() as conn:
+        this = query.run_info(conn, run_id)
+        runs = query.list_runs(conn)
+        chosen = scope_runs(runs, this)
+        sd = load_scope(conn, chosen)
+        buckets = week_buckets(runs, this)
+        counts = query.open_counts(conn, sorted({r.id for b in buckets for r in b.runs}))
+    trend = series([(i, b.day, b.label) for i, b in enumerate(buckets)], bucket_counts(buckets, counts))
+    boundary = chosen.previous.get(this.zone)
+    own = next(d for d in sd.diffs if d.after.zone == this.zone)
+    return HistorySummary(
+        kept=True,
+        zone=this.zone,
+        runs=sum(1 for r in runs if r.captured_at <= this.captured_at),
+        previous=", ".join(f"{d.before.zone}: {d.before.snapshot_id}" for d in sd.compared if d.before),
+        line=scope_line(sd, this, boundary.captured_day if boundary else None),
+        new=sd.new,
+        fixed=sd.fixed,
+        still_open=sd.still_open,
+        reopened=sd.reopened,
+        oldest_days=sd.oldest_days or 0,
+        trend=trend,
+        chart_uri=_chart_uri(trend, chart),
+        changes=scope_changes(sd) if sd.compared else (),
+        open_since=_open_since(own),
+        scope=SCOPE_ALL,
+        zones=tuple(sorted(chosen.now)),
+        zones_added=tuple(d.after.zone for d in sd.added),
     )
 
 

@@ -32,7 +32,7 @@ from viosaudit.render.sheets import (
 )
 from viosaudit.render.view import ChangeRow, FindingRow, ReportView, ServiceImpact
 from viosaudit.render.wording import words
-from viosaudit.render.xlsx_history import SINCE_COLUMNS, SINCE_SHEET, open_since_cells, since_rows
+from viosaudit.render.xlsx_history import SINCE_SHEET, open_since_cells, since_columns, since_rows
 
 __all__ = ["CHANGE_COLUMNS", "DECISIONS", "FINDING_COLUMNS", "FORMULA_START", "MAX_CELL", "safe_text", "write_xlsx"]
 
@@ -354,7 +354,7 @@ def sheets(view: ReportView) -> tuple[Sheet, ...]:
         finding_columns = (*FINDING_COLUMNS, Column("Open since", 12, "date"), Column("Days open", 9))
         since = open_since_cells(view.history, open_rows)
         finding_rows = ((*row, *cells) for row, cells in zip(finding_rows, since, strict=True))
-        history = (Sheet(SINCE_SHEET, [Column(h, w) for h, w in SINCE_COLUMNS], since_rows(view.history)),)
+        history = (Sheet(SINCE_SHEET, since_columns(view.history), since_rows(view.history)),)
     return (
         Sheet("Summary", SUMMARY_COLUMNS, _summary_rows(view), auto_filter=False),
         Sheet("Findings", finding_columns, finding_rows, freeze_columns=1),
