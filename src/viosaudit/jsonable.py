@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from typing import Any
+
+import msgspec
 
 from viosaudit.model import Level
 
@@ -53,3 +56,31 @@ def _other(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
     return value
+
+
+def json_chunks(value: Any, levels: int = 4, depth: int = 0) -> Iterator[bytes]:
+    """``to_jsonable(value)`` as JSON indented by 2, a piece at a time: byte for byte what formatting the
+    whole would give, without ever holding the whole (a 1,000-VIOS view is over 100 MB of JSON).
+
+    Dataclasses and sequences are opened ``levels`` deep; below that each value is encoded whole."""
+    kind = type(value)
+    pad = b"\n" + b"  " * (depth + 1)
+    if levels > 0 and (kind is list or kind is tuple) and value:
+        yield b"["
+        for i, item in enumerate(value):
+            yield b"," + pad if i else pad
+            yield from json_chunks(item, levels - 1, depth + 1)
+        yield b"\n" + b"  " * depth + b"]"
+        return
+    names = _FIELDS.get(kind, ())
+    if names == ():
+        names = _FIELDS[kind] = _field_names(kind)
+    if levels > 0 and names is not None:
+        yield b"{" + pad + b'"record": ' + msgspec.json.encode(kind.__name__)
+        for name in names:
+            yield b"," + pad + msgspec.json.encode(name) + b": "
+            yield from json_chunks(getattr(value, name), levels - 1, depth + 1)
+        yield b"\n" + b"  " * depth + b"}"
+        return
+    text = msgspec.json.format(msgspec.json.encode(to_jsonable(value)), indent=2)
+    yield text.replace(b"\n", b"\n" + b"  " * depth) if depth else text

@@ -20,6 +20,7 @@ Entries carry the report's ``generated_at`` as their time, so the same inputs gi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import zipfile
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ from typing import Any
 import msgspec
 
 from viosaudit.errors import RenderError, SnapshotError
-from viosaudit.jsonable import to_jsonable
+from viosaudit.jsonable import json_chunks, to_jsonable
 from viosaudit.render.env import make_env
 from viosaudit.render.view import ReportView
 from viosaudit.rules.base import Finding
@@ -110,6 +111,22 @@ class _Packer:
         digest = _sha256(data)
         self.files.append({"path": name, "sha256": digest, "bytes": len(data), "source": source})
         return digest
+
+    def add_json(self, name: str, value: Any, source: str) -> str:
+        """Add ``value`` as indented JSON, encoded and packed piece by piece (``jsonable.json_chunks``)."""
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
+        info.external_attr = 0o600 << 16
+        digest = hashlib.sha256()
+        size = 0
+        with self.archive.open(info, "w", force_zip64=True) as member:
+            for chunk in itertools.chain(json_chunks(value), (b"\n",)):
+                member.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        self.files.append({"path": name, "sha256": digest.hexdigest(), "bytes": size, "source": source})
+        return digest.hexdigest()
 
     def add_file(self, name: str, path: Path, source: str) -> str:
         """Add a file from disk block by block (a large PDF is never whole in memory), hashing as it goes."""
@@ -197,12 +214,12 @@ def write_evidence(
                 packer.add_file(f"{SNAPSHOT_DIR}/{JOURNAL}", journal, "snapshot manifest journal (not folded)")
             captures, problems = _captures(packer, snapshot)
             if findings is not None:
-                packer.add("findings.json", _json_bytes(to_jsonable(list(findings))), "findings of every rule")
+                packer.add_json("findings.json", list(findings), "findings of every rule")
             else:
                 problems.append(ROWS_ONLY)
                 rows = {"source": "report view", "note": ROWS_ONLY, "findings": to_jsonable(list(view.findings))}
                 packer.add("findings.json", _json_bytes(rows), "finding rows of the report view")
-            packer.add("view.json", _json_bytes(to_jsonable(view)), "report view-model")
+            packer.add_json("view.json", view, "report view-model")
             for ch in view.changes:
                 text = plan.render(view=view, ch=ch)
                 packer.add(f"changes/{ch.change_id}.txt", text.encode("utf-8"), f"plan of {ch.change_id}")
