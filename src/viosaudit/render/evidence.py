@@ -121,10 +121,17 @@ class _Packer:
         digest = hashlib.sha256()
         size = 0
         with self.archive.open(info, "w", force_zip64=True) as member:
+            block = bytearray()
             for chunk in itertools.chain(json_chunks(value), (b"\n",)):
-                member.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
+                block += chunk
+                if len(block) >= 1 << 20:  # deflate and hash in blocks, not per piece
+                    member.write(block)
+                    digest.update(block)
+                    size += len(block)
+                    block.clear()
+            member.write(block)
+            digest.update(block)
+            size += len(block)
         self.files.append({"path": name, "sha256": digest.hexdigest(), "bytes": size, "source": source})
         return digest.hexdigest()
 
