@@ -11,7 +11,9 @@
     for (var key in v) out[key] = unpack(v[key]);
     return out;
   }
-  var data = { evidence: unpack(packed.evidence), systems: unpack(packed.systems) };
+  var evidence = {};  // reference -> its captured lines ([[reference, [line, ...]], ...] in the block)
+  packed.evidence.forEach(function (pair) { evidence[S[pair[0]]] = unpack(pair[1]); });
+  var data = { evidence: evidence, systems: unpack(packed.systems) };
   var findings = packed.findings.map(function (row) {
     var f = {};
     packed.fields.forEach(function (name, i) { f[name] = unpack(row[i]); });
@@ -93,6 +95,7 @@
       });
       list.appendChild(dd);
     }
+    add("Evidence", f.n);
     cell.appendChild(list);
     row.appendChild(cell);
     return row;
@@ -152,9 +155,7 @@
     view.appendChild(el("h3", "VIOS"));
     view.appendChild(table(["VIOS", "State", "Level", "Interim fixes", "Status", "Data", "Clients served"], system.v));
     view.appendChild(el("h3", "Client partitions and their paths"));
-    view.appendChild(table(["Partition", "State", "Redundancy", "Service", "Paths"], system.c.map(function (c) {
-      return [c[0], c[1], c[2], c[3], c[4].join("\n")];
-    })));
+    view.appendChild(table(["Partition", "State", "Redundancy", "Service", "Paths"], system.c));
   }
 
   function table(headers, rows) {

@@ -19,7 +19,8 @@ from render_case import SNAPSHOT_ID
 
 from viosaudit.render import ReportFiles, write_reports
 from viosaudit.render.view import ReportView
-from viosaudit.rules.base import Finding
+from viosaudit.render.web import PASSED_NOTE
+from viosaudit.rules.base import Finding, Verdict
 from viosaudit.snapshot import Snapshot
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -123,6 +124,14 @@ def test_html_report_works_in_chromium(browser: Any, report: ReportFiles, view: 
     browser.find_element(By.CSS_SELECTOR, "#findings-table tbody tr.row").click()
     lines = browser.find_elements(By.CSS_SELECTOR, "#findings-table tbody tr.detail pre.lines")
     assert lines and "6.1.9.200" in lines[0].text  # the captured lslpp line the finding cites
+
+    passed = next(f for f in view.findings if f.verdict is Verdict.PASS and not f.accepted)
+    search.clear()
+    search.send_keys(passed.key)  # a passed check is a compact row: its detail says where its evidence is
+    assert visible_rows(browser) == 1
+    browser.find_element(By.CSS_SELECTOR, "#findings-table tbody tr.row").click()
+    detail = browser.find_element(By.CSS_SELECTOR, "#findings-table tbody tr.detail").text
+    assert PASSED_NOTE in detail and passed.key in detail
 
     pick = Select(browser.find_element(By.ID, "sys-pick"))
     pick.select_by_index(next(i for i, o in enumerate(pick.options) if o.text.startswith("P9-PROD-A")))

@@ -109,25 +109,55 @@ def client_units(topology: Topology, client: ClientLpar) -> tuple[UnitBefore, ..
     )
 
 
-def touched_clients(plan: Plan, ch: ProposedChange) -> tuple[ClientLpar, ...]:
+@dataclass(frozen=True, slots=True)
+class SystemIndex:
+    """The estate's clients and open findings by serial, built once for all changes (at 1,000 VIOS a
+    scan of 43,000 findings and 20,000 clients per change was most of the changes stage)."""
+
+    clients: dict[str, tuple[ClientLpar, ...]]
+    open_keys: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def build(cls, plan: Plan, findings: tuple[Finding, ...]) -> SystemIndex:
+        clients: dict[str, list[ClientLpar]] = {}
+        for c in plan.estate.clients:
+            clients.setdefault(c.key.serial, []).append(c)
+        open_keys: dict[str, list[str]] = {}
+        for f in findings:
+            if f.verdict is not Verdict.PASS:
+                open_keys.setdefault(f.subject.serial, []).append(f.key)
+        return cls(
+            {k: tuple(v) for k, v in clients.items()},
+            {k: tuple(v) for k, v in open_keys.items()},
+        )
+
+
+def touched_clients(plan: Plan, ch: ProposedChange, index: SystemIndex | None = None) -> tuple[ClientLpar, ...]:
     """The clients of the VIOS the change restarts, and every partition the change says it touches."""
     names = {p for s in ch.services for p in s.partitions}
     keys = {c.key for step in ch.steps for c in plan.topology.clients_of(step.vios)}
-    found = [c for c in plan.estate.clients if c.key.serial == ch.system.serial and (c.key in keys or c.name in names)]
+    serial = ch.system.serial
+    pool = index.clients.get(serial, ()) if index is not None else plan.estate.clients
+    found = [c for c in pool if c.key.serial == serial and (c.key in keys or c.name in names)]
     return tuple(sorted(found, key=lambda c: c.name))
 
 
 def before_state(
     plan: Plan, ch: ProposedChange, findings: tuple[Finding, ...], *, change_key: str, title: str,
-    fixes: tuple[str, ...], generated_at: str,
+    fixes: tuple[str, ...], generated_at: str, index: SystemIndex | None = None,
 ) -> ChangeBefore:  # fmt: skip
+    """``index`` (``SystemIndex.build`` once per plan) saves scanning the estate for every change."""
     topo = plan.topology
     vios = [_vios(s.vios, True, s.order) for s in ch.steps] + [_vios(v, False, 0) for v in ch.partners]
     clients = tuple(
         ClientBefore(c.name, c.key.partition_id, c.state or "", client_units(topo, c))
-        for c in touched_clients(plan, ch)
+        for c in touched_clients(plan, ch, index)
     )
-    open_keys = tuple(f.key for f in findings if f.subject.serial == ch.system.serial and f.verdict is not Verdict.PASS)
+    serial = ch.system.serial
+    if index is not None:
+        open_keys = index.open_keys.get(serial, ())
+    else:
+        open_keys = tuple(f.key for f in findings if f.subject.serial == serial and f.verdict is not Verdict.PASS)
     return ChangeBefore(
         change_id=ch.change_id,
         change_key=change_key,
