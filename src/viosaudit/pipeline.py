@@ -194,6 +194,16 @@ def run_report(job: ReportJob) -> ReportResult:
                     estate, register, view = pseudonyms.rewrite((estate, register, view))
             with stage("machine"):
                 document, extra = _machine_output(job, view, register.findings, snapshot)
+            folders: list[tuple[Path, ...]] = []
+
+            def change_folders() -> None:
+                with stage("changes"):
+                    written = write_change_evidence(
+                        plan, view, snapshot, register.findings, job.out_dir, ctx,
+                        assignment_group=job.assignment_group, locked=True,
+                    )  # fmt: skip
+                    folders.append(written)
+
             files = write_reports(  # times each report
                 view,
                 snapshot,
@@ -202,18 +212,16 @@ def run_report(job: ReportJob) -> ReportResult:
                 user_dir=job.templates_dir,
                 detail=job.detail,
                 extra_files=extra,
+                # the change folders while the workbook is written; never for a pseudonymised report:
+                # change records are for the site's own change tool
+                meanwhile=None if pseudonyms is not None else change_folders,
             )
         map_path = None
-        changes: tuple[Path, ...] = ()
         if pseudonyms is not None:
             from viosaudit.pseudonymise import MAP_NAME
 
             map_path = write_private(job.out_dir / MAP_NAME, pseudonyms.map_json())
-        else:  # change records are for the site's own change tool: never written for a pseudonymised report
-            with stage("changes"):
-                changes = write_change_evidence(
-                    plan, view, snapshot, register.findings, job.out_dir, ctx, assignment_group=job.assignment_group
-                )
+        changes = folders[0] if folders else ()
     return ReportResult(estate, register.findings, register, view, files, document, map_path, changes)
 
 

@@ -21,6 +21,7 @@ Contents::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -259,9 +260,11 @@ def _drop_stale(changes: Path, current: set[str]) -> None:
 
 def write_change_evidence(
     plan: Plan, view: ReportView, snapshot: Snapshot, findings: tuple[Finding, ...], out_dir: Path,
-    ctx: RuleContext, *, assignment_group: str = "",
+    ctx: RuleContext, *, assignment_group: str = "", locked: bool = False,
 ) -> tuple[Path, ...]:  # fmt: skip
-    """One evidence folder per proposed change under ``out_dir/changes/``; returns them in change order."""
+    """One evidence folder per proposed change under ``out_dir/changes/``; returns them in change order.
+
+    ``locked``: the caller already holds the report folder's lock (``write_reports(meanwhile=...)``)."""
     rows = {r.change_id: r for r in view.changes}
     written = []
     systems = SystemIndex.build(plan, findings) if plan.changes else None
@@ -269,7 +272,7 @@ def write_change_evidence(
     versions = versions_json(view, ctx) if plan.changes else None
     try:
         private_dir(out_dir)
-        with folder_lock(out_dir):
+        with contextlib.nullcontext() if locked else folder_lock(out_dir):
             for ch in plan.changes:
                 digests: dict[str, str] = {}
                 files = change_files(

@@ -75,6 +75,7 @@ def write_reports(
     user_dir: Path | None = None,
     detail: bool = False,
     extra_files: Sequence[tuple[str, Callable[[TextIO], None]]] = (),
+    meanwhile: Callable[[], object] | None = None,
 ) -> ReportFiles:
     """Write the management PDF, the HTML report, the workbook and the evidence zip (which also carries
     them) into ``out_dir``; with ``detail`` also the full-listing PDF for auditors.
@@ -88,6 +89,8 @@ def write_reports(
     in its README and manifest. ``user_dir`` holds site templates that override the packaged ones and
     its ``site.toml`` (logo, classification label, colours: ``render.site``).
     ``extra_files``: (name, writer of its text) written beside them in the same way (the findings JSON, CSV).
+    ``meanwhile``: more work for this process while the workbook child runs, under the folder's lock
+    (the change folders: ``changes.evidence.write_change_evidence(locked=True)``).
     """
     if snapshot.manifest.snapshot_id != view.snapshot_id:
         raise RenderError(
@@ -126,6 +129,8 @@ def write_reports(
                         for path, (_name, write) in zip(machine, extra_files, strict=True):
                             with path.open("w", encoding="utf-8", newline="") as handle:
                                 write(handle)
+                    if meanwhile is not None:
+                        meanwhile()
                     with stage("evidence"):
                         evidence = write_evidence(
                             view,
