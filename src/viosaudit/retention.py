@@ -5,9 +5,12 @@ The weekly job writes ``<reports>/<YYYY-MM-DD>/``; only folders named by a date 
 holds ``changes/<id>/`` for a change that is not closed. A change is closed when its folder holds
 
 * a file named ``closed`` (any content: who closed it and when, for a human), or
-* ``verify-change.json`` whose top-level object has ``"closed": true``.
+* ``after/verification.json`` (written by ``viosaudit verify-change``) saying ``"closed": true``,
 
-Anything unreadable counts as open: deleting evidence by mistake cannot be undone, keeping it can.
+or when the same change (its stable ``change_key`` in ``change.json``) was verified closed in any
+report folder: a change proposed for several weeks is verified once, in the folder of the week the
+work was done. Anything unreadable counts as open: deleting evidence by mistake cannot be undone,
+keeping it can.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from viosaudit.changes.before import CHANGE_JSON
+from viosaudit.changes.evidence import AFTER_DIR, CHANGES_DIR
+
 DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}")
 CLOSED_MARKER = "closed"
-VERIFY_RESULT = "verify-change.json"
+VERIFY_RESULT = Path(AFTER_DIR) / "verification.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,25 +36,45 @@ class Pruned:
     protected: tuple[tuple[Path, tuple[str, ...]], ...]  # (folder, open change ids) kept past the limit
 
 
-def open_changes(folder: Path) -> tuple[str, ...]:
-    """The ids of the changes under ``folder/changes/`` that are not marked closed."""
-    changes = folder / "changes"
-    if not changes.is_dir():
-        return ()
-    return tuple(sorted(c.name for c in changes.iterdir() if c.is_dir() and not is_closed(c)))
+def _change_dirs(folder: Path) -> list[Path]:
+    changes = folder / CHANGES_DIR
+    return [c for c in changes.iterdir() if c.is_dir()] if changes.is_dir() else []
+
+
+def _json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
+def change_key(change: Path) -> str | None:
+    data = _json(change / CHANGE_JSON)
+    key = data.get("change_key") if isinstance(data, dict) else None
+    return key if isinstance(key, str) and key else None
 
 
 def is_closed(change: Path) -> bool:
+    """This change folder says it is closed: a ``closed`` file, or verify-change's answer "closed"."""
     if (change / CLOSED_MARKER).is_file():
         return True
-    result = change / VERIFY_RESULT
-    if not result.is_file():
-        return False
-    try:
-        data = json.loads(result.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    data = _json(change / VERIFY_RESULT)
     return isinstance(data, dict) and data.get("closed") is True
+
+
+def closed_keys(folders: list[Path]) -> frozenset[str]:
+    """The change keys verified or marked closed in any of ``folders``."""
+    return frozenset(k for f in folders for c in _change_dirs(f) if is_closed(c) and (k := change_key(c)))
+
+
+def open_changes(folder: Path, closed: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The ids of the changes under ``folder/changes/`` that are not closed (here, or by key elsewhere)."""
+
+    def still_open(change: Path) -> bool:
+        key = change_key(change)
+        return not is_closed(change) and (key is None or key not in closed)
+
+    return tuple(sorted(c.name for c in _change_dirs(folder) if still_open(c)))
 
 
 def report_folders(root: Path) -> list[Path]:
@@ -69,10 +95,11 @@ def prune(root: Path, keep: int, *, current: Path | None = None) -> Pruned:
     old = folders[:-keep] if len(folders) > keep else []
     removed: list[Path] = []
     protected: list[tuple[Path, tuple[str, ...]]] = []
+    closed = closed_keys(folders)
     for folder in old:
         if current is not None and folder.resolve() == current.resolve():
             continue
-        still_open = open_changes(folder)
+        still_open = open_changes(folder, closed)
         if still_open:
             protected.append((folder, still_open))
             continue

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from viosaudit.cli import main
+from viosaudit.retention import is_closed
 
 TODAY = "2026-12-01"
 
@@ -56,6 +57,7 @@ def test_fix_applied_single_vios_change_is_closed(
     assert (change / "after" / "captures" / "p7d-vios1" / "ioslevel.txt").read_text() == "4.1.1.10\n"
     assert main(["evidence", "verify", str(change)]) == 0
     assert "after/MANIFEST.sha256" in capsys.readouterr().out
+    assert is_closed(change)  # weekly retention may now let this report folder go
 
 
 def test_vtd_left_defined_on_single_vios_is_not_closed(
