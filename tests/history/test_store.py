@@ -240,3 +240,30 @@ def test_the_trend_of_an_estate_with_nothing_open_is_zeros(db_url: str) -> None:
     summary = summarize(engine, second.run_id)
     assert [p.total for p in summary.trend] == [0, 0] and summary.chart_uri.startswith("data:image/svg+xml;base64,")
     assert summary.line == "Since last week: 0 new, 0 fixed, 0 still open"
+
+
+def test_a_finding_that_vanished_with_its_server_is_not_fixed(db_url: str) -> None:
+    """Week 2 misses server 2 (its HMC was not reached) and VIOS vios2 of server 1: their findings are
+    "not judged", never "fixed"; a finding whose server and VIOS are still there and that is no longer
+    reported is fixed."""
+    engine = open_store(db_url)
+    both = [system(), system("SYS2", "2"), vios("vios1", "3.1.4.10"), vios("vios2", "3.1.4.10")]
+    first = [finding("a:1"), finding("b:2"), _on(finding("vios_x:1:1"), "SYS / vios1"),
+             _on(finding("vios_x:1:2"), "SYS / vios2")]  # fmt: skip
+    before = record_run(engine, run("2026-11-02", first, both))
+    second = record_run(engine, run("2026-11-09", [], [system(), vios("vios1", "3.1.4.10")]))
+    d = diff_of(db_url, before.run_id, second.run_id)
+    assert sorted(f.key for f in d.fixed) == ["a:1", "vios_x:1:1"]
+    assert sorted(f.key for f in d.unjudged) == ["b:2", "vios_x:1:2"]
+    summary = summarize(engine, second.run_id, chart=False)
+    assert summary.line == (
+        "Since last week: 0 new, 2 fixed, 0 still open; 2 not judged this time "
+        "(their server or VIOS is missing from this snapshot)"
+    )
+    assert {c.change for c in summary.changes if c.key in ("b:2", "vios_x:1:2")} == {"not judged"}
+
+
+def _on(f, subject: str):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    return replace(f, subject=subject)

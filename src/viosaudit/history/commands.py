@@ -67,7 +67,7 @@ def cmd_diff_all(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({
             "scope": "all", "as_of": asdict(latest), "line": line, "new": sd.new, "reopened": sd.reopened,
-            "fixed": sd.fixed, "still_open": sd.still_open, "oldest_days": sd.oldest_days,
+            "fixed": sd.fixed, "unjudged": sd.unjudged, "still_open": sd.still_open, "oldest_days": sd.oldest_days,
             "zones": sorted(chosen.now), "zones_added": list(chosen.added), "zones_unchanged": list(chosen.unchanged),
             "diffs": [{**_diff_json(d), "zone_added": d.before is None} for d in sd.diffs],
         })  # fmt: skip
@@ -118,7 +118,7 @@ def _print_diffs(diffs: list[RunDiff], *, all_zones: bool = False) -> None:
         print(f"zone {d.after.zone}: {before} -> {d.after.snapshot_id} ({d.after.captured_day})")
         print(f"  {since_line(d) if not added else 'zone added: its open findings are not counted as new'}")
         first = "open" if added else "new"
-        for label, items in ((first, d.new), ("reopened", d.reopened), ("fixed", d.fixed)):
+        for label, items in ((first, d.new), ("reopened", d.reopened), ("fixed", d.fixed), ("unjudged", d.unjudged)):
             for f in items:
                 print(f"  {label:9} {f.severity:8} {f.key}  {f.subject}")
         for s in d.still_open:

@@ -2,13 +2,16 @@
 
 new        open now, not open before and never open before
 reopened   open now, not open before, but open at some earlier time (was fixed, back again)
-fixed      open before, passes now or is no longer reported
+fixed      open before, passes now or is no longer reported while its server (and VIOS) still is
+unjudged   open before and not reported now because its server or VIOS is not in this run's inventory
+           (not collected, or removed): never counted as fixed
 still open open in both, with the day its open streak began and its age in days
 plus acceptances newly in force or expired, VIOS level changes, systems and VIOS added or removed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -90,6 +93,7 @@ class RunDiff:
     new: tuple[FindingState, ...]
     reopened: tuple[FindingState, ...]
     fixed: tuple[FindingState, ...]  # the finding as it was when last open
+    unjudged: tuple[FindingState, ...]  # open before; its server or VIOS is not in this run: not "fixed"
     still_open: tuple[StillOpen, ...]
     newly_accepted: tuple[FindingState, ...]
     acceptances_expired: tuple[FindingState, ...]
@@ -110,6 +114,32 @@ class RunDiff:
 
 def _age(since: str, day: str) -> int:
     return (date.fromisoformat(day) - date.fromisoformat(since)).days
+
+
+def unjudged_clause(count: int) -> str:
+    """Findings that vanished with their server or VIOS: said apart, never counted as fixed."""
+    if not count:
+        return ""
+    return f"; {count} not judged this time (their server or VIOS is missing from this snapshot)"
+
+
+def _judged(after: RunData) -> Callable[[FindingState], bool]:
+    """Whether ``after`` still looked at a finding's subject: its server (the key's serial) is in the
+    inventory and, for a VIOS finding ("Server / VIOS"), that VIOS too. A finding that vanished with its
+    server was not fixed: that server was not collected (or was removed)."""
+    systems = {m.serial for m in after.machines if m.kind == "system"}
+    vioses = {(m.serial, m.name) for m in after.machines if m.kind == "vios"}
+
+    def judged(f: FindingState) -> bool:
+        parts = f.key.split(":")
+        serial = parts[1] if len(parts) > 1 else ""
+        if serial not in systems:
+            return False
+        if f.rule_id.startswith("vios_"):
+            return (serial, f.subject.rpartition(" / ")[2]) in vioses
+        return True
+
+    return judged
 
 
 def diff_runs(before: RunData | None, after: RunData) -> RunDiff:
@@ -134,7 +164,10 @@ def diff_runs(before: RunData | None, after: RunData) -> RunDiff:
             accepted.append(f)
         if f.open and f.acceptance == "expired" and (prior is None or prior.acceptance != "expired"):
             expired.append(f)
-    fixed = [f for key, f in sorted(old.items()) if f.open and not (key in after.findings and after.findings[key].open)]
+    gone = [f for key, f in sorted(old.items()) if f.open and not (key in after.findings and after.findings[key].open)]
+    judged = _judged(after)
+    fixed = [f for f in gone if f.key in after.findings or judged(f)]
+    unjudged = [f for f in gone if not (f.key in after.findings or judged(f))]
     before_m = {m.ident: m for m in before.machines} if before else {}
     after_m = {m.ident: m for m in after.machines}
     levels = [
@@ -148,6 +181,7 @@ def diff_runs(before: RunData | None, after: RunData) -> RunDiff:
         new=tuple(new),
         reopened=tuple(reopened),
         fixed=tuple(fixed),
+        unjudged=tuple(unjudged),
         still_open=tuple(sorted(still, key=lambda s: (-s.age_days, s.finding.key))),
         newly_accepted=tuple(accepted),
         acceptances_expired=tuple(expired),

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from viosaudit.history.diff import RunData, RunDiff, RunInfo, diff_runs
+from viosaudit.history.diff import RunData, RunDiff, RunInfo, diff_runs, unjudged_clause
 
 WEEKS = 12
 
@@ -70,6 +70,10 @@ class ScopeDiff:
     @property
     def fixed(self) -> int:
         return sum(len(d.fixed) for d in self.compared)
+
+    @property
+    def unjudged(self) -> int:
+        return sum(len(d.unjudged) for d in self.compared)
 
     @property
     def still_open(self) -> int:
@@ -130,7 +134,7 @@ def scope_line(sd: ScopeDiff, this: RunInfo, boundary_day: str | None) -> str:
     oldest = f" (oldest: {sd.oldest_days} days)" if sd.still_open else ""
     reopened = f", {sd.reopened} of them reopened" if sd.reopened else ""
     counts = f"{sd.new + sd.reopened} new{reopened}, {sd.fixed} fixed, {sd.still_open} still open{oldest}"
-    line = f"{when}, {scope}: {counts}"
+    line = f"{when}, {scope}: {counts}{unjudged_clause(sd.unjudged)}"
     for d in sd.added:
         n = len(d.new) + len(d.reopened)
         line += f"; zone {d.after.zone} added ({n} open finding{'s' if n != 1 else ''}, not counted as new)"

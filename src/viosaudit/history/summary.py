@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection, Engine
 
 from viosaudit.history import query
-from viosaudit.history.diff import Machine, RunData, RunDiff, RunInfo, diff_runs
+from viosaudit.history.diff import Machine, RunData, RunDiff, RunInfo, diff_runs, unjudged_clause
 from viosaudit.history.scope import (
     ScopeDiff,
     ScopeRuns,
@@ -84,7 +84,9 @@ def since_line(d: RunDiff) -> str:
     oldest = f" (oldest: {d.oldest_days} days)" if d.still_open else ""
     new = len(d.new) + len(d.reopened)
     reopened = f", {len(d.reopened)} of them reopened" if d.reopened else ""
-    return f"{when}: {new} new{reopened}, {len(d.fixed)} fixed, {len(d.still_open)} still open{oldest}"
+    line = f"{when}: {new} new{reopened}, {len(d.fixed)} fixed, {len(d.still_open)} still open{oldest}"
+    return line + unjudged_clause(len(d.unjudged))
+
 
 
 def _machine(m: Machine) -> str:
@@ -99,6 +101,10 @@ def change_lines(d: RunDiff, zone: str = "") -> tuple[ChangeLine, ...]:
         for f in d.reopened
     ]
     out += [ChangeLine("fixed", f.key, f.subject, f.severity, f.title) for f in d.fixed]
+    out += [
+        ChangeLine("not judged", f.key, f.subject, f.severity, f"{f.title} (server or VIOS not in this snapshot)")
+        for f in d.unjudged
+    ]
     out += [ChangeLine("newly accepted", f.key, f.subject, f.severity, f.title) for f in d.newly_accepted]
     out += [ChangeLine("acceptance expired", f.key, f.subject, f.severity, f.title) for f in d.acceptances_expired]
     out += [
