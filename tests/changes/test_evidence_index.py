@@ -11,7 +11,8 @@ from typing import Any
 from viosaudit.assemble import build_estate
 from viosaudit.business import load_services
 from viosaudit.changes.before import SystemIndex, before_state, to_json
-from viosaudit.changes.evidence import CaptureIndex, json_bytes, scoped_captures
+from viosaudit.changes.evidence import CaptureIndex, scoped_captures
+from viosaudit.jsonable import json_bytes
 from viosaudit.plan import build_plan
 from viosaudit.rules import evaluate
 from viosaudit.rules.context import load_context

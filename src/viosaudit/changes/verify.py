@@ -21,8 +21,8 @@ from pathlib import Path
 from viosaudit import __version__
 from viosaudit.assemble import build_estate
 from viosaudit.changes.before import ChangeBefore, ClosesBefore, client_units
-from viosaudit.changes.evidence import AFTER_DIR, copy_captures, file_version, json_bytes, scoped_captures, write_folder
-from viosaudit.jsonable import to_jsonable
+from viosaudit.changes.evidence import AFTER_DIR, copy_captures, file_version, scoped_captures, write_folder
+from viosaudit.jsonable import json_bytes, to_jsonable
 from viosaudit.model import Estate, PartitionKey, client_active
 from viosaudit.pipeline import require_captures
 from viosaudit.rules import evaluate

@@ -21,17 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import msgspec
-
 from viosaudit.errors import RenderError, SnapshotError
-from viosaudit.jsonable import json_chunks, to_jsonable
+from viosaudit.jsonable import json_bytes, json_chunks, to_jsonable
 from viosaudit.render.env import make_env
 from viosaudit.render.view import ReportView
 from viosaudit.rules.base import Finding
@@ -85,16 +82,8 @@ def _zip_time(generated_at: str) -> tuple[int, int, int, int, int, int]:
     return (when.year, when.month, when.day, when.hour, when.minute, when.second)
 
 
-def _json_bytes(value: Any) -> bytes:
-    """``json.dumps(value, indent=2, ensure_ascii=False)`` byte for byte, by msgspec's C encoder (the
-    standard library's indenting encoder is pure Python: seconds for a 1,000 VIOS view)."""
-    try:
-        return msgspec.json.format(msgspec.json.encode(value), indent=2) + b"\n"
-    except (TypeError, ValueError, msgspec.EncodeError):
-        return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
-
 COMPRESS_LEVEL = 1  # deflate's fastest: raw text still shrinks about 5x, at a third of the default's time
+BLOCK = 1 << 20
 
 
 class _Packer:
@@ -113,44 +102,41 @@ class _Packer:
         return digest
 
     def add_json(self, name: str, value: Any, source: str) -> str:
-        """Add ``value`` as indented JSON, encoded and packed piece by piece (``jsonable.json_chunks``)."""
-        info = zipfile.ZipInfo(name, date_time=self.date_time)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
-        info.external_attr = 0o600 << 16
-        digest = hashlib.sha256()
-        size = 0
-        with self.archive.open(info, "w", force_zip64=True) as member:
-            block = bytearray()
-            for chunk in itertools.chain(json_chunks(value), (b"\n",)):
-                block += chunk
-                if len(block) >= 1 << 20:  # deflate and hash in blocks, not per piece
-                    member.write(block)
-                    digest.update(block)
-                    size += len(block)
-                    block.clear()
-            member.write(block)
-            digest.update(block)
-            size += len(block)
-        self.files.append({"path": name, "sha256": digest.hexdigest(), "bytes": size, "source": source})
-        return digest.hexdigest()
+        """Add ``value`` as indented JSON, encoded piece by piece (``jsonable.json_chunks``): a
+        1,000-VIOS view or findings list is never whole in memory."""
+        return self._stream(name, _blocks(itertools.chain(json_chunks(value), (b"\n",))), source)
 
     def add_file(self, name: str, path: Path, source: str) -> str:
-        """Add a file from disk block by block (a large PDF is never whole in memory), hashing as it goes."""
+        """Add a file from disk block by block (a large PDF is never whole in memory)."""
+        with path.open("rb") as source_file:
+            return self._stream(name, iter(lambda: source_file.read(BLOCK), b""), source)
+
+    def _stream(self, name: str, blocks: Iterable[bytes], source: str) -> str:
+        """One member written block by block, deflated and hashed as it goes."""
         info = zipfile.ZipInfo(name, date_time=self.date_time)
         info.compress_type = zipfile.ZIP_DEFLATED
         info._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]  # what open(info, "w") deflates with
         info.external_attr = 0o600 << 16
-        info.file_size = path.stat().st_size  # lets zipfile choose ZIP64 headers up front when needed
         digest = hashlib.sha256()
         size = 0
-        with path.open("rb") as source_file, self.archive.open(info, "w") as member:
-            while block := source_file.read(1 << 20):
+        with self.archive.open(info, "w", force_zip64=True) as member:  # ZIP64 headers: size not known up front
+            for block in blocks:
                 member.write(block)
                 digest.update(block)
                 size += len(block)
         self.files.append({"path": name, "sha256": digest.hexdigest(), "bytes": size, "source": source})
         return digest.hexdigest()
+
+
+def _blocks(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """Small pieces gathered into blocks of about ``BLOCK`` bytes (deflate and hash per block, not per piece)."""
+    block = bytearray()
+    for piece in pieces:
+        block += piece
+        if len(block) >= BLOCK:
+            yield bytes(block)
+            block.clear()
+    yield bytes(block)
 
 
 def _captures(packer: _Packer, snapshot: Snapshot) -> tuple[list[dict[str, Any]], list[str]]:
@@ -213,7 +199,7 @@ def write_evidence(
             packer = _Packer(archive, date_time)
             manifest_path = snapshot.root / MANIFEST
             manifest_bytes = (
-                manifest_path.read_bytes() if manifest_path.is_file() else _json_bytes(snapshot.manifest.to_json())
+                manifest_path.read_bytes() if manifest_path.is_file() else json_bytes(snapshot.manifest.to_json())
             )
             packer.add(f"{SNAPSHOT_DIR}/{MANIFEST}", manifest_bytes, "snapshot manifest")
             journal = snapshot.root / JOURNAL
@@ -225,7 +211,7 @@ def write_evidence(
             else:
                 problems.append(ROWS_ONLY)
                 rows = {"source": "report view", "note": ROWS_ONLY, "findings": to_jsonable(list(view.findings))}
-                packer.add("findings.json", _json_bytes(rows), "finding rows of the report view")
+                packer.add("findings.json", json_bytes(rows), "finding rows of the report view")
             packer.add_json("view.json", view, "report view-model")
             for ch in view.changes:
                 text = plan.render(view=view, ch=ch)
@@ -249,7 +235,7 @@ def write_evidence(
                 "gaps": [g.to_json() for g in snapshot.manifest.gaps],
                 "problems": problems,
             }
-            packer.add(EVIDENCE_MANIFEST, _json_bytes(evidence_manifest), "this evidence's manifest")
+            packer.add(EVIDENCE_MANIFEST, json_bytes(evidence_manifest), "this evidence's manifest")
             lines = "".join(f"{f['sha256']}  {f['path']}\n" for f in packer.files)
             packer.add(SHA_MANIFEST, lines.encode("utf-8"), "sha256sum list")
     except OSError as exc:
